@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+#
+# Speaker embedding service on Open Liberty.
+#   docker build -t speaker-embedding .                          # downloads the model into the image
+#   docker build --build-arg DOWNLOAD_MODEL=false -t ... .        # model downloaded at first start instead
+#   docker build --secret id=hf_token,env=HF_TOKEN -t ... .      # gated/private model repositories
+# The image follows Open Liberty's conventions: kernel-slim base, server configuration in /config,
+# features.sh to install the features server.xml names, configure.sh last.
+
+# ---- build: the application, the command-line tools and (optionally) the model cache ----
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /build
+COPY pom.xml server.xml ./
+RUN mvn -B -q dependency:go-offline -DexcludeGroupIds=io.openliberty || true
+COPY liberty liberty
+COPY src src
+COPY scripts scripts
+RUN mvn -B -q -DskipTests package
+
+ARG DOWNLOAD_MODEL=true
+ARG EMBEDDING_MODEL=speechbrain/spkrec-ecapa-voxceleb
+ARG MODEL_REVISION=main
+ARG HF_ENDPOINT=https://huggingface.co
+# The same Java cache code as the service: downloads, verifies, converts to ONNX; exits non-zero unless complete.
+RUN --mount=type=secret,id=hf_token,required=false \
+    mkdir -p /app/models && \
+    if [ "$DOWNLOAD_MODEL" = "true" ]; then \
+      HF_TOKEN="$(cat /run/secrets/hf_token 2>/dev/null || true)" \
+      MODEL_CACHE_DIR=/app/models EMBEDDING_MODEL="$EMBEDDING_MODEL" MODEL_REVISION="$MODEL_REVISION" \
+      HF_ENDPOINT="$HF_ENDPOINT" scripts/download-embedding-model.sh ; \
+    fi
+
+# ---- runtime ----
+FROM icr.io/appcafe/open-liberty:kernel-slim-java17-openj9-ubi
+
+ARG VERSION=1.0.0
+LABEL org.opencontainers.image.title="speaker-embedding" \
+      org.opencontainers.image.description="ECAPA-TDNN speaker embeddings on Open Liberty with ONNX Runtime" \
+      org.opencontainers.image.version="$VERSION"
+
+COPY --chown=1001:0 server.xml /config/
+COPY --chown=1001:0 liberty/config/jvm.options liberty/config/server.env /config/
+# Installs exactly the features server.xml lists (kernel-slim ships none).
+RUN features.sh
+
+# ONNX Runtime in the global library: one native copy per JVM (see pom.xml, copyDependencies).
+COPY --chown=1001:0 --from=build /build/target/cli-lib/onnxruntime-*.jar /config/lib/global/
+COPY --chown=1001:0 --from=build /build/target/speaker-embedding.war /config/dropins/
+COPY --chown=1001:0 --from=build /app/models /app/models
+
+ENV MODEL_CACHE_DIR=/app/models \
+    HTTP_PORT=5001 \
+    HF_HUB_OFFLINE=0
+# The model cache outlives containers (docker-compose mounts the named volume embedding_models here).
+VOLUME /app/models
+EXPOSE 5001
+
+# Precompiles and caches classes for a faster start (Open Liberty's convention: last step).
+RUN configure.sh
