@@ -1,0 +1,45 @@
+package dev.speakerembedding.hub;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Receives download progress; called on the downloading thread, at most once per progress interval per file. */
+public interface DownloadListener {
+
+    void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond);
+
+    /**
+     * @param downloaded false when the file was already in the cache and nothing was fetched
+     */
+    default void fileDone(String file, long bytes, Duration took, boolean downloaded) {
+    }
+
+    static DownloadListener none() {
+        return (file, bytesDone, bytesTotal, bytesPerSecond) -> { };
+    }
+
+    /** Logs "file, percent, MB/s" at INFO. */
+    static DownloadListener logging(Logger logger) {
+        return new DownloadListener() {
+            @Override
+            public void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond) {
+                double percent = bytesTotal > 0 ? 100.0 * bytesDone / bytesTotal : 0;
+                logger.log(Level.INFO, () -> String.format(Locale.ROOT, "Downloading %s: %.0f%% (%.1f of %.1f MB) at %.2f MB/s",
+                        file, percent, bytesDone / 1e6, bytesTotal / 1e6, bytesPerSecond / 1e6));
+            }
+
+            @Override
+            public void fileDone(String file, long bytes, Duration took, boolean downloaded) {
+                if (downloaded) {
+                    double seconds = Math.max(took.toMillis(), 1) / 1000.0;
+                    logger.log(Level.INFO, () -> String.format(Locale.ROOT, "Downloaded %s: %.1f MB in %.1f s (%.2f MB/s)",
+                            file, bytes / 1e6, seconds, bytes / 1e6 / seconds));
+                } else {
+                    logger.log(Level.FINE, () -> "Already cached: " + file);
+                }
+            }
+        };
+    }
+}

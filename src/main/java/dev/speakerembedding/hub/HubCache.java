@@ -1,0 +1,510 @@
+package dev.speakerembedding.hub;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * The model cache on disk, in huggingface_hub's layout so that either program reads what the other wrote:
+ *
+ * <pre>
+ * {cacheDir}/models--{org}--{name}/blobs/{etag}
+ * {cacheDir}/models--{org}--{name}/snapshots/{commit}/{filename} -> ../../blobs/{etag}   (relative symlink)
+ * {cacheDir}/models--{org}--{name}/refs/{revision}                (holds the commit hash)
+ * {cacheDir}/.locks/models--{org}--{name}/{etag}.lock
+ * </pre>
+ *
+ * <p>Every write is a temp file and an atomic rename, so a reader (this process, another one, or
+ * huggingface_hub) never sees a partial file under a final name. Locks only avoid duplicate downloads;
+ * correctness does not depend on them.
+ */
+public final class HubCache {
+    private static final Logger LOG = Logger.getLogger(HubCache.class.getName());
+
+    public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(10);
+    private static final Duration LOCK_POLL = Duration.ofMillis(50);
+    // Our temp files are rewritten continuously while a download is alive; one untouched this long is a leftover.
+    private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
+    private static final Pattern OWN_TEMP_SUFFIX = Pattern.compile("\\.\\d+-[0-9a-f]+\\.incomplete");
+    private static final long PID = ProcessHandle.current().pid();
+
+    private final Path cacheDir;
+    private final Duration lockWait;
+
+    public HubCache(Path cacheDir) {
+        this(cacheDir, DEFAULT_LOCK_WAIT);
+    }
+
+    /**
+     * @param lockWait how long to wait for another downloader's per-blob lock before proceeding anyway
+     */
+    public HubCache(Path cacheDir, Duration lockWait) {
+        this.cacheDir = Objects.requireNonNull(cacheDir, "cacheDir").toAbsolutePath().normalize();
+        this.lockWait = Objects.requireNonNull(lockWait, "lockWait");
+    }
+
+    public Path cacheDir() {
+        return cacheDir;
+    }
+
+    /** {@code {cacheDir}/models--org--name}. */
+    public Path repoDir(String repoId) throws UnsafeNameException {
+        Names.validateRepoId(repoId);
+        return Names.inside(cacheDir, "models--" + repoId.replace("/", "--"), "repo id");
+    }
+
+    public Path repoDir(RepoRef ref) {
+        return cacheDir.resolve(ref.folderName());
+    }
+
+    /**
+     * The commit a revision stands for in the cache: the content of {@code refs/{revision}}, or the revision
+     * itself when it is a commit hash whose snapshot dir exists (huggingface_hub writes no ref for those).
+     */
+    public Optional<String> resolveCommit(RepoRef ref) {
+        Path repoDir = repoDir(ref);
+        if (Names.isCommitRevision(ref.revision())) {
+            return Files.isDirectory(repoDir.resolve("snapshots").resolve(ref.revision()))
+                    ? Optional.of(ref.revision()) : Optional.empty();
+        }
+        Path refFile;
+        try {
+            refFile = Names.inside(repoDir.resolve("refs"), ref.revision(), "revision");
+        } catch (UnsafeNameException e) {
+            return Optional.empty();
+        }
+        if (!Files.isRegularFile(refFile)) {
+            return Optional.empty();
+        }
+        try {
+            String commit = Files.readString(refFile, StandardCharsets.UTF_8).strip();
+            Names.validateCommit(commit);
+            return Optional.of(commit);
+        } catch (IOException | UnsafeNameException e) {
+            LOG.log(Level.WARNING, "Ignoring unreadable ref file {0}: {1}", new Object[] {refFile, e.getMessage()});
+            return Optional.empty();
+        }
+    }
+
+    /** The snapshot of {@code ref} when every required file is present; optional files are included when present. Reads no content. */
+    public Optional<CachedSnapshot> find(RepoRef ref, ModelFormat format) {
+        return resolveCommit(ref).flatMap(commit -> snapshotAt(ref, commit, format));
+    }
+
+    /** Fast check for a health endpoint: the required files are present (not hashed). */
+    public boolean isComplete(RepoRef ref, ModelFormat format) {
+        return find(ref, format).isPresent();
+    }
+
+    /**
+     * Checks every file of the snapshot against the hash its blob is named by.
+     *
+     * @return {@code snapshot}, when all files are intact
+     * @throws CorruptCacheException naming the first broken file, its expected and its actual hash
+     */
+    public CachedSnapshot verify(CachedSnapshot snapshot) throws CorruptCacheException {
+        List<CorruptCacheException> problems = inspect(snapshot);
+        if (!problems.isEmpty()) {
+            CorruptCacheException first = problems.get(0);
+            problems.stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
+        return snapshot;
+    }
+
+    Optional<CachedSnapshot> snapshotAt(RepoRef ref, String commit, ModelFormat format) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        Path snapshotDir;
+        try {
+            snapshotDir = snapshotDir(ref, commit);
+            for (String file : format.allFiles()) {
+                Path path = Names.inside(snapshotDir, file, "file name");
+                // follows the symlink: a link whose blob is gone does not count as present
+                if (Files.isRegularFile(path)) {
+                    files.put(file, path);
+                } else if (format.requiredFiles().contains(file)) {
+                    return Optional.empty();
+                }
+            }
+        } catch (UnsafeNameException e) {
+            return Optional.empty();
+        }
+        return Optional.of(new CachedSnapshot(ref, commit, snapshotDir, files));
+    }
+
+    /** Every broken file of the snapshot, in file order. */
+    List<CorruptCacheException> inspect(CachedSnapshot snapshot) {
+        List<CorruptCacheException> problems = new ArrayList<>();
+        for (Map.Entry<String, Path> entry : snapshot.files().entrySet()) {
+            CorruptCacheException problem = inspectFile(snapshot, entry.getKey(), entry.getValue());
+            if (problem != null) {
+                problems.add(problem);
+            }
+        }
+        return problems;
+    }
+
+    private CorruptCacheException inspectFile(CachedSnapshot snapshot, String file, Path path) {
+        Path blobsDir = repoDir(snapshot.ref()).resolve("blobs");
+        try {
+            if (Files.isSymbolicLink(path)) {
+                Path blob = path.getParent().resolve(Files.readSymbolicLink(path)).normalize();
+                String blobName = blob.getFileName() == null ? "" : blob.getFileName().toString();
+                if (!blobsDir.equals(blob.getParent()) || !Names.isEtag(blobName)) {
+                    return corrupt(snapshot, file, path, "a link into " + blobsDir, "a link to " + blob);
+                }
+                if (!Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS)) {
+                    return corrupt(snapshot, file, path, "blob " + blobName, "the blob is missing");
+                }
+                String actual = Hashing.hashFile(blob, blobName);
+                if (!actual.equalsIgnoreCase(blobName)) {
+                    return corrupt(snapshot, file, path, blobName, actual);
+                }
+                return null;
+            }
+            if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+                // A copy, made where symlinks are impossible: intact when its content names a blob we keep.
+                String sha256 = Hashing.sha256(path);
+                String sha1 = Hashing.gitBlobSha1(path);
+                if (Files.isRegularFile(blobsDir.resolve(sha256)) || Files.isRegularFile(blobsDir.resolve(sha1))) {
+                    return null;
+                }
+                return corrupt(snapshot, file, path, "content equal to a blob in " + blobsDir,
+                        "sha256 " + sha256 + " / git blob sha1 " + sha1 + ", matching no blob");
+            }
+            return corrupt(snapshot, file, path, "a file", "nothing");
+        } catch (IOException e) {
+            return corrupt(snapshot, file, path, "a readable file", "unreadable (" + e + ")");
+        }
+    }
+
+    private static CorruptCacheException corrupt(CachedSnapshot snapshot, String file, Path path, String expected,
+            String actual) {
+        String message = "Cached file " + file + " of " + snapshot.ref().repoId() + " (revision "
+                + snapshot.ref().revision() + ", commit " + snapshot.commit() + ") is corrupt: expected " + expected
+                + ", found " + actual + " (" + path + "). Re-download it: start once with network access"
+                + " (HF_HUB_OFFLINE unset) so the file is fetched again, or run scripts/download-embedding-model.sh";
+        return new CorruptCacheException(message, file, path, expected, actual);
+    }
+
+    Path blobsDir(RepoRef ref) {
+        return repoDir(ref).resolve("blobs");
+    }
+
+    Path blobPath(RepoRef ref, String etag) throws UnsafeNameException {
+        Names.validateEtag(etag);
+        return Names.inside(blobsDir(ref), etag, "etag");
+    }
+
+    Path snapshotDir(RepoRef ref, String commit) throws UnsafeNameException {
+        Names.validateCommit(commit);
+        return Names.inside(repoDir(ref).resolve("snapshots"), commit, "commit hash");
+    }
+
+    Path snapshotFile(RepoRef ref, String commit, String filename) throws UnsafeNameException {
+        Names.validateFilename(filename);
+        return Names.inside(snapshotDir(ref, commit), filename, "file name");
+    }
+
+    Path lockPath(RepoRef ref, String etag) throws UnsafeNameException {
+        Names.validateEtag(etag);
+        return Names.inside(cacheDir.resolve(".locks").resolve(ref.folderName()), etag + ".lock", "etag");
+    }
+
+    /** Whether {@code blob} exists with the expected size and the hash its name says. */
+    boolean blobIsValid(Path blob, String etag, long sizeBytes) {
+        try {
+            return Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS) && Files.size(blob) == sizeBytes
+                    && Hashing.hashFile(blob, etag).equalsIgnoreCase(etag);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A new empty file {@code blobs/{etag}.{pid}-{random}.incomplete}: unique to this process and call, and
+     * never the name of huggingface_hub's own {@code {etag}.incomplete}.
+     */
+    Path newTempBlob(RepoRef ref, String etag) throws HubException {
+        Path blob = blobPath(ref, etag);
+        Path dir = blob.getParent();
+        try {
+            Files.createDirectories(dir);
+            while (true) {
+                Path temp = dir.resolve(etag + "." + PID + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1)
+                        + ".incomplete");
+                try {
+                    return Files.createFile(temp);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    LOG.fine(() -> "Temp name taken, drawing another: " + temp);
+                }
+            }
+        } catch (IOException e) {
+            throw writeFailure(dir, e);
+        }
+    }
+
+    /** Makes the verified {@code temp} durable and renames it atomically over {@code blob}. */
+    void installBlob(Path temp, Path blob) throws CacheWriteException {
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.move(temp, blob, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(blob.getParent());
+        } catch (IOException e) {
+            throw writeFailure(blob, e);
+        }
+    }
+
+    /**
+     * Points {@code snapshots/{commit}/{filename}} at {@code blobs/{etag}} with a relative symlink, as
+     * huggingface_hub does; a copy of the blob where the file system has no symlinks. The link is made under a
+     * temp name and renamed over the old entry, so readers see the old or the new entry, never none.
+     */
+    void link(RepoRef ref, String commit, String filename, String etag) throws HubException {
+        Path target = snapshotFile(ref, commit, filename);
+        Path blob = blobPath(ref, etag);
+        Path relative = target.getParent().relativize(blob);
+        try {
+            Files.createDirectories(target.getParent());
+            if (Files.isSymbolicLink(target) && Files.readSymbolicLink(target).equals(relative)) {
+                return;
+            }
+            Path temp = tempSibling(ref);
+            try {
+                try {
+                    Files.createSymbolicLink(temp, relative);
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    LOG.log(Level.WARNING, "Symlinks are not supported in {0} ({1}); storing a copy of {2}",
+                            new Object[] {target.getParent(), e.getMessage(), filename});
+                    Files.deleteIfExists(temp);
+                    Files.copy(blob, temp);
+                    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                        channel.force(true);
+                    }
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw writeFailure(target, e);
+        }
+    }
+
+    /** Removes the snapshot entry of a file, so that it no longer counts as cached. */
+    void unlink(RepoRef ref, String commit, String filename) throws HubException {
+        Path target = snapshotFile(ref, commit, filename);
+        try {
+            Files.deleteIfExists(target);
+        } catch (IOException e) {
+            throw writeFailure(target, e);
+        }
+    }
+
+    /** Deletes a blob that failed verification, so that nothing wrong stays under a final name. */
+    void deleteBlob(RepoRef ref, String etag) throws HubException {
+        Path blob = blobPath(ref, etag);
+        try {
+            Files.deleteIfExists(blob);
+        } catch (IOException e) {
+            throw writeFailure(blob, e);
+        }
+    }
+
+    /**
+     * Records which commit {@code ref.revision()} stands for. Nothing is written when the revision is the commit
+     * itself, nor when the ref already holds it (a read-only cache then still works), as huggingface_hub does.
+     */
+    void writeRef(RepoRef ref, String commit) throws HubException {
+        Names.validateCommit(commit);
+        if (ref.revision().equals(commit)) {
+            return;
+        }
+        Path refFile = Names.inside(repoDir(ref).resolve("refs"), ref.revision(), "revision");
+        try {
+            if (Files.isRegularFile(refFile) && Files.readString(refFile, StandardCharsets.UTF_8).strip().equals(commit)) {
+                return;
+            }
+            Files.createDirectories(refFile.getParent());
+            Path temp = tempSibling(ref);
+            try {
+                // no newline: huggingface_hub writes the bare hash
+                Files.writeString(temp, commit, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
+                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                Files.move(temp, refFile, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw writeFailure(refFile, e);
+        }
+    }
+
+    /**
+     * Takes the per-blob lock at huggingface_hub's lock path. Waits at most the configured lock wait (another
+     * process may be downloading the same blob), then proceeds without it: the lock saves bandwidth, the unique
+     * temp names and atomic renames keep the cache correct.
+     */
+    BlobLock lock(RepoRef ref, String etag) throws HubException {
+        Path lockFile = lockPath(ref, etag);
+        FileChannel channel;
+        try {
+            Files.createDirectories(lockFile.getParent());
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw writeFailure(lockFile, e);
+        }
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        boolean waitLogged = false;
+        try {
+            while (true) {
+                FileLock lock = tryLock(channel);
+                if (lock != null) {
+                    return new BlobLock(channel, lock);
+                }
+                long remainingNanos = deadline - System.nanoTime();
+                if (remainingNanos <= 0) {
+                    LOG.log(Level.WARNING, "Lock {0} still held after {1}; proceeding without it",
+                            new Object[] {lockFile, lockWait});
+                    return new BlobLock(channel, null);
+                }
+                if (!waitLogged) {
+                    LOG.log(Level.INFO, "Waiting for another download of the same file to finish (lock {0})", lockFile);
+                    waitLogged = true;
+                }
+                Thread.sleep(Math.min(LOCK_POLL.toMillis(), Math.max(1, remainingNanos / 1_000_000)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(channel);
+            throw new HubException("Interrupted while waiting for lock " + lockFile, e);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw writeFailure(lockFile, e);
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            // another thread of this JVM holds it: same as another process holding it
+            return null;
+        }
+    }
+
+    /** Deletes our own temp files of {@code etag} that nobody has written to for a long time (killed downloads). */
+    void deleteStaleTemps(RepoRef ref, String etag) {
+        Path dir = blobsDir(ref);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        Instant staleBefore = Instant.now().minus(STALE_TEMP_AGE);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, etag + ".*.incomplete")) {
+            for (Path entry : entries) {
+                String suffix = entry.getFileName().toString().substring(etag.length());
+                if (OWN_TEMP_SUFFIX.matcher(suffix).matches()) {
+                    FileTime modified = Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS);
+                    if (modified.toInstant().isBefore(staleBefore)) {
+                        LOG.log(Level.INFO, "Deleting leftover of an interrupted download: {0}", entry);
+                        Files.deleteIfExists(entry);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "Could not clean leftovers in " + dir, e);
+        }
+    }
+
+    static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "Could not delete temp file {0}: {1}", new Object[] {path, e.getMessage()});
+        }
+    }
+
+    /** A temp name in the repo folder (where huggingface_hub also puts its transient files), outside refs/ and snapshots/. */
+    private Path tempSibling(RepoRef ref) {
+        return repoDir(ref).resolve(".tmp-" + PID + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1));
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not every platform can fsync a directory; the rename is still atomic there.
+            LOG.log(Level.FINEST, "Directory fsync not supported for " + dir, e);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "Closing a lock file failed", e);
+        }
+    }
+
+    static CacheWriteException writeFailure(Path path, IOException e) {
+        String reason = e instanceof NoSuchFileException ? "no such file or directory" : String.valueOf(e.getMessage());
+        return new CacheWriteException("Cannot write to the model cache at " + path + ": " + reason
+                + " (is the disk full or the volume read-only? MODEL_CACHE_DIR must be writable to download a model)", e);
+    }
+
+    /** A held (or, after the wait ran out, not held) per-blob lock. */
+    static final class BlobLock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private BlobLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        boolean held() {
+            return lock != null;
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (lock != null) {
+                    lock.release();
+                }
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "Releasing a blob lock failed", e);
+            } finally {
+                closeQuietly(channel);
+            }
+        }
+    }
+}
