@@ -248,7 +248,7 @@ public final class HubStandIn implements AutoCloseable {
         corruptNext.set(count);
     }
 
-    /** Bodies are sent in chunks of {@code chunkBytes} with {@code delayPerChunk} between them. */
+    /** Bodies are sent in chunks of {@code chunkBytes}, each after a pause of {@code delayPerChunk}. */
     public void setSlowdown(Duration delayPerChunk, int chunkBytes) {
         this.chunkBytes = Math.max(1, chunkBytes);
         this.chunkDelayNanos = delayPerChunk.toNanos();
@@ -433,9 +433,9 @@ public final class HubStandIn implements AutoCloseable {
         OutputStream out = exchange.getResponseBody();
         int chunk = chunkBytes;
         for (int offset = 0; offset < sendBytes; offset += chunk) {
+            pause();
             out.write(body, offset, (int) Math.min(chunk, sendBytes - offset));
             out.flush();
-            pause();
         }
         if (sendBytes < body.length) {
             // Closing with bytes missing from the announced Content-Length drops the connection mid-body.
