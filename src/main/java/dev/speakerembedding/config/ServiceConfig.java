@@ -1,0 +1,252 @@
+package dev.speakerembedding.config;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Every setting of the service, in one place. Each property is named after the environment variable that sets it
+ * (MicroProfile Config reads the environment as a config source), with the default the README's table states.
+ * The pre-download CLI builds the same object from the environment through {@link #fromLookup}, so both read the
+ * same names and defaults.
+ */
+@ApplicationScoped
+public class ServiceConfig {
+
+    public static final String DEFAULT_MODEL = "speechbrain/spkrec-ecapa-voxceleb";
+    public static final String DEFAULT_REVISION = "main";
+    public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+    public static final String DEFAULT_CONNECT_TIMEOUT_SECONDS = "10";
+    public static final String DEFAULT_READ_TIMEOUT_SECONDS = "30";
+    public static final String DEFAULT_RETRIES = "5";
+    public static final String DEFAULT_RETRY_INITIAL_DELAY_SECONDS = "5";
+    public static final String DEFAULT_RETRY_MAX_DELAY_SECONDS = "300";
+    public static final String DEFAULT_PROGRESS_INTERVAL_SECONDS = "5";
+    public static final String DEFAULT_INTRA_OP_THREADS = "0";
+    public static final String DEFAULT_MAX_REQUEST_BYTES = "33554432";
+    public static final String DEFAULT_MAX_AUDIO_SECONDS = "120";
+    public static final String DEFAULT_MIN_AUDIO_SECONDS = "0.1";
+
+    /** huggingface_hub's truthy spellings for HF_HUB_OFFLINE (constants.py `_is_true`). */
+    private static final Set<String> TRUE_VALUES = Set.of("1", "ON", "YES", "TRUE");
+
+    @Inject @ConfigProperty(name = "MODEL_CACHE_DIR")
+    Optional<String> modelCacheDir;
+
+    @Inject @ConfigProperty(name = "HF_HUB_CACHE")
+    Optional<String> hfHubCache;
+
+    @Inject @ConfigProperty(name = "HF_HOME")
+    Optional<String> hfHome;
+
+    @Inject @ConfigProperty(name = "XDG_CACHE_HOME")
+    Optional<String> xdgCacheHome;
+
+    @Inject @ConfigProperty(name = "HF_HUB_OFFLINE", defaultValue = "0")
+    String hfHubOffline;
+
+    @Inject @ConfigProperty(name = "HF_TOKEN")
+    Optional<String> hfToken;
+
+    @Inject @ConfigProperty(name = "HF_ENDPOINT", defaultValue = DEFAULT_ENDPOINT)
+    String hfEndpoint;
+
+    @Inject @ConfigProperty(name = "EMBEDDING_MODEL", defaultValue = DEFAULT_MODEL)
+    String embeddingModel;
+
+    @Inject @ConfigProperty(name = "MODEL_REVISION", defaultValue = DEFAULT_REVISION)
+    String modelRevision;
+
+    @Inject @ConfigProperty(name = "DOWNLOAD_CONNECT_TIMEOUT_SECONDS", defaultValue = DEFAULT_CONNECT_TIMEOUT_SECONDS)
+    int downloadConnectTimeoutSeconds;
+
+    @Inject @ConfigProperty(name = "DOWNLOAD_READ_TIMEOUT_SECONDS", defaultValue = DEFAULT_READ_TIMEOUT_SECONDS)
+    int downloadReadTimeoutSeconds;
+
+    @Inject @ConfigProperty(name = "DOWNLOAD_RETRIES", defaultValue = DEFAULT_RETRIES)
+    int downloadRetries;
+
+    @Inject @ConfigProperty(name = "DOWNLOAD_PROGRESS_INTERVAL_SECONDS", defaultValue = DEFAULT_PROGRESS_INTERVAL_SECONDS)
+    int downloadProgressIntervalSeconds;
+
+    @Inject @ConfigProperty(name = "MODEL_RETRY_INITIAL_DELAY_SECONDS", defaultValue = DEFAULT_RETRY_INITIAL_DELAY_SECONDS)
+    int modelRetryInitialDelaySeconds;
+
+    @Inject @ConfigProperty(name = "MODEL_RETRY_MAX_DELAY_SECONDS", defaultValue = DEFAULT_RETRY_MAX_DELAY_SECONDS)
+    int modelRetryMaxDelaySeconds;
+
+    @Inject @ConfigProperty(name = "ONNX_INTRA_OP_THREADS", defaultValue = DEFAULT_INTRA_OP_THREADS)
+    int onnxIntraOpThreads;
+
+    @Inject @ConfigProperty(name = "MAX_REQUEST_BYTES", defaultValue = DEFAULT_MAX_REQUEST_BYTES)
+    long maxRequestBytes;
+
+    @Inject @ConfigProperty(name = "MAX_AUDIO_SECONDS", defaultValue = DEFAULT_MAX_AUDIO_SECONDS)
+    double maxAudioSeconds;
+
+    @Inject @ConfigProperty(name = "MIN_AUDIO_SECONDS", defaultValue = DEFAULT_MIN_AUDIO_SECONDS)
+    double minAudioSeconds;
+
+    /** For CDI. */
+    public ServiceConfig() {
+    }
+
+    /**
+     * The same settings read through {@code lookup} (for example {@code System::getenv}), with the same names and
+     * defaults as the injected ones: used where no MicroProfile Config runtime exists (the pre-download CLI).
+     */
+    public static ServiceConfig fromLookup(Function<String, String> lookup) {
+        Function<String, Optional<String>> get = name -> Optional.ofNullable(lookup.apply(name)).filter(v -> !v.isBlank());
+        ServiceConfig c = new ServiceConfig();
+        c.modelCacheDir = get.apply("MODEL_CACHE_DIR");
+        c.hfHubCache = get.apply("HF_HUB_CACHE");
+        c.hfHome = get.apply("HF_HOME");
+        c.xdgCacheHome = get.apply("XDG_CACHE_HOME");
+        c.hfHubOffline = get.apply("HF_HUB_OFFLINE").orElse("0");
+        c.hfToken = get.apply("HF_TOKEN");
+        c.hfEndpoint = get.apply("HF_ENDPOINT").orElse(DEFAULT_ENDPOINT);
+        c.embeddingModel = get.apply("EMBEDDING_MODEL").orElse(DEFAULT_MODEL);
+        c.modelRevision = get.apply("MODEL_REVISION").orElse(DEFAULT_REVISION);
+        c.downloadConnectTimeoutSeconds = intSetting(get, "DOWNLOAD_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS);
+        c.downloadReadTimeoutSeconds = intSetting(get, "DOWNLOAD_READ_TIMEOUT_SECONDS", DEFAULT_READ_TIMEOUT_SECONDS);
+        c.downloadRetries = intSetting(get, "DOWNLOAD_RETRIES", DEFAULT_RETRIES);
+        c.downloadProgressIntervalSeconds = intSetting(get, "DOWNLOAD_PROGRESS_INTERVAL_SECONDS", DEFAULT_PROGRESS_INTERVAL_SECONDS);
+        c.modelRetryInitialDelaySeconds = intSetting(get, "MODEL_RETRY_INITIAL_DELAY_SECONDS", DEFAULT_RETRY_INITIAL_DELAY_SECONDS);
+        c.modelRetryMaxDelaySeconds = intSetting(get, "MODEL_RETRY_MAX_DELAY_SECONDS", DEFAULT_RETRY_MAX_DELAY_SECONDS);
+        c.onnxIntraOpThreads = intSetting(get, "ONNX_INTRA_OP_THREADS", DEFAULT_INTRA_OP_THREADS);
+        c.maxRequestBytes = Long.parseLong(get.apply("MAX_REQUEST_BYTES").orElse(DEFAULT_MAX_REQUEST_BYTES).trim());
+        c.maxAudioSeconds = Double.parseDouble(get.apply("MAX_AUDIO_SECONDS").orElse(DEFAULT_MAX_AUDIO_SECONDS).trim());
+        c.minAudioSeconds = Double.parseDouble(get.apply("MIN_AUDIO_SECONDS").orElse(DEFAULT_MIN_AUDIO_SECONDS).trim());
+        return c;
+    }
+
+    public static ServiceConfig fromEnvironment() {
+        Map<String, String> env = System.getenv();
+        return fromLookup(env::get);
+    }
+
+    private static int intSetting(Function<String, Optional<String>> get, String name, String defaultValue) {
+        String value = get.apply(name).orElse(defaultValue).trim();
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'", e);
+        }
+    }
+
+    /**
+     * MODEL_CACHE_DIR, else HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
+     * ~/.cache/huggingface/hub: the order huggingface_hub uses, so a model it downloaded is reused as is.
+     */
+    public Path cacheDir() {
+        if (modelCacheDir.isPresent()) {
+            return expandHome(modelCacheDir.get());
+        }
+        if (hfHubCache.isPresent()) {
+            return expandHome(hfHubCache.get());
+        }
+        Path home = hfHome.map(ServiceConfig::expandHome)
+                .orElseGet(() -> xdgCacheHome.map(ServiceConfig::expandHome)
+                        .orElseGet(() -> Path.of(System.getProperty("user.home"), ".cache"))
+                        .resolve("huggingface"));
+        return home.resolve("hub");
+    }
+
+    private static Path expandHome(String path) {
+        String p = path.trim();
+        if (p.equals("~") || p.startsWith("~/")) {
+            return Path.of(System.getProperty("user.home") + p.substring(1)).toAbsolutePath().normalize();
+        }
+        return Path.of(p).toAbsolutePath().normalize();
+    }
+
+    /** True for the values huggingface_hub accepts: 1, ON, YES, TRUE in any case. */
+    public boolean offline() {
+        return isTrue(hfHubOffline);
+    }
+
+    public static boolean isTrue(String value) {
+        return value != null && TRUE_VALUES.contains(value.trim().toUpperCase(Locale.ROOT));
+    }
+
+    /** Never logged or returned: callers wrap it at once in the hub's {@code Secret}. */
+    public Optional<String> token() {
+        return hfToken;
+    }
+
+    public URI endpoint() {
+        String e = hfEndpoint.trim();
+        while (e.endsWith("/")) {
+            e = e.substring(0, e.length() - 1);
+        }
+        URI uri = URI.create(e);
+        if (uri.getScheme() == null || uri.getHost() == null
+                || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
+            throw new IllegalArgumentException("HF_ENDPOINT must be an http(s) URL such as " + DEFAULT_ENDPOINT + ", got '" + e + "'");
+        }
+        return uri;
+    }
+
+    public String modelId() {
+        return embeddingModel.trim();
+    }
+
+    public String revision() {
+        return modelRevision.trim();
+    }
+
+    public Duration connectTimeout() {
+        return Duration.ofSeconds(Math.max(1, downloadConnectTimeoutSeconds));
+    }
+
+    public Duration readTimeout() {
+        return Duration.ofSeconds(Math.max(1, downloadReadTimeoutSeconds));
+    }
+
+    public int downloadRetries() {
+        return Math.max(0, downloadRetries);
+    }
+
+    public Duration progressInterval() {
+        return Duration.ofSeconds(Math.max(1, downloadProgressIntervalSeconds));
+    }
+
+    public Duration retryInitialDelay() {
+        return Duration.ofSeconds(Math.max(1, modelRetryInitialDelaySeconds));
+    }
+
+    public Duration retryMaxDelay() {
+        return Duration.ofSeconds(Math.max(modelRetryInitialDelaySeconds, modelRetryMaxDelaySeconds));
+    }
+
+    /** 0 lets the model runtime choose from the cores it sees. */
+    public int onnxIntraOpThreads() {
+        return Math.max(0, onnxIntraOpThreads);
+    }
+
+    /** Where converted ONNX graphs are cached, beside huggingface_hub's own folders (which it ignores). */
+    public Path convertedModelDir() {
+        return cacheDir().resolve(".onnx");
+    }
+
+    /** Largest request body accepted, counted while reading. */
+    public long maxRequestBytes() {
+        return Math.max(1024, maxRequestBytes);
+    }
+
+    public double maxAudioSeconds() {
+        return maxAudioSeconds;
+    }
+
+    public double minAudioSeconds() {
+        return minAudioSeconds;
+    }
+}

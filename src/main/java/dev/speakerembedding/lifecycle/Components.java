@@ -1,0 +1,59 @@
+package dev.speakerembedding.lifecycle;
+
+import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.HubCache;
+import dev.speakerembedding.hub.HubClient;
+import dev.speakerembedding.hub.HubException;
+import dev.speakerembedding.hub.HubSettings;
+import dev.speakerembedding.hub.ModelFetcher;
+import dev.speakerembedding.hub.ModelFormat;
+import dev.speakerembedding.hub.RepoRef;
+import dev.speakerembedding.hub.Secret;
+import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.ModelRuntimeOptions;
+
+/**
+ * Builds the plain-Java core from the configuration, the same way for the server and for the pre-download CLI,
+ * so both fetch, verify and convert identically.
+ */
+public final class Components {
+
+    /** The only model format served today: speechbrain ECAPA-TDNN repositories. */
+    public static final ModelFormat FORMAT = ModelFormat.SPEECHBRAIN_ECAPA;
+
+    private Components() {
+    }
+
+    public static RepoRef repoRef(ServiceConfig config) throws HubException {
+        return new RepoRef(config.modelId(), config.revision());
+    }
+
+    public static HubSettings hubSettings(ServiceConfig config) {
+        return new HubSettings(config.endpoint(), config.token().map(Secret::of).orElse(Secret.none()),
+                config.connectTimeout(), config.readTimeout(), config.downloadRetries(), config.progressInterval());
+    }
+
+    public static HubCache cache(ServiceConfig config) {
+        return new HubCache(config.cacheDir());
+    }
+
+    /** Offline, no client exists at all: the fetcher cannot make a request even by mistake. */
+    public static HubClient client(ServiceConfig config) {
+        return config.offline() ? null : new HubClient(hubSettings(config));
+    }
+
+    public static ModelRuntimeOptions runtimeOptions(ServiceConfig config) {
+        return ModelRuntimeOptions.defaults().withIntraOpThreads(config.onnxIntraOpThreads());
+    }
+
+    public static ModelManager modelManager(ServiceConfig config) throws HubException {
+        ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), FORMAT, config.offline(),
+                config.retryInitialDelay(), config.retryMaxDelay());
+        HubCache cache = cache(config);
+        HubClient client = client(config);
+        ModelRuntimeOptions runtime = runtimeOptions(config);
+        return new ModelManager(settings, cache, listener -> new ModelFetcher(cache, client, listener),
+                snapshot -> new SpeakerEmbedder(EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime)));
+    }
+}

@@ -1,0 +1,74 @@
+package dev.speakerembedding.lifecycle;
+
+import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.HubCache;
+import dev.speakerembedding.hub.HubClient;
+import dev.speakerembedding.hub.HubException;
+import dev.speakerembedding.hub.ModelFetcher;
+import dev.speakerembedding.hub.ModelFormat;
+import dev.speakerembedding.hub.RepoRef;
+import dev.speakerembedding.model.EcapaModel;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.inject.Inject;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The CDI edge of the model lifecycle: built from {@link ServiceConfig} when the application starts, closed when it
+ * stops. Everything it does is in {@link ModelManager}.
+ */
+@ApplicationScoped
+public class ModelLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(ModelLifecycle.class.getName());
+
+    @Inject
+    ServiceConfig config;
+
+    private volatile ModelManager manager;
+    private volatile String configurationError;
+
+    void onStart(@Observes Startup event) {
+        try {
+            manager = Components.modelManager(config);
+            LOG.info(String.format("Model %s@%s, cache %s, offline mode %s, endpoint %s", config.modelId(),
+                    config.revision(), config.cacheDir(), config.offline(),
+                    config.offline() ? "(not used)" : config.endpoint()));
+            manager.start();
+        } catch (HubException | IllegalArgumentException e) {
+            configurationError = "Invalid configuration: " + e.getMessage();
+            LOG.log(Level.SEVERE, configurationError);
+        }
+    }
+
+    public Optional<ModelManager> manager() {
+        return Optional.ofNullable(manager);
+    }
+
+    /** Set when the configuration itself is unusable (a malformed EMBEDDING_MODEL, say); then no manager exists. */
+    public Optional<String> configurationError() {
+        return Optional.ofNullable(configurationError);
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    public Optional<SpeakerEmbedder> embedder() {
+        ModelManager m = manager;
+        return m == null ? Optional.empty() : m.embedder();
+    }
+
+    @PreDestroy
+    void stop() {
+        ModelManager m = manager;
+        if (m != null) {
+            m.close();
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package dev.speakerembedding.lifecycle;
+
+import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.CachedSnapshot;
+import dev.speakerembedding.hub.CorruptCacheException;
+import dev.speakerembedding.hub.DownloadListener;
+import dev.speakerembedding.hub.HubCache;
+import dev.speakerembedding.hub.HubException;
+import dev.speakerembedding.hub.ModelFetcher;
+import dev.speakerembedding.hub.ModelFormat;
+import dev.speakerembedding.hub.OfflineCacheMissException;
+import dev.speakerembedding.hub.RepoRef;
+import dev.speakerembedding.model.ModelFormatException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Owns the model's lifecycle, as the seed describes it: cached → load with no network request; not cached and
+ * online → download, verify, load; not cached and offline → report why and how to fix it. Runs on its own worker
+ * thread so the server answers at once, retries what can recover (network, 5xx, an offline cache that someone
+ * fills later) with capped exponential backoff, and becomes ready by itself.
+ *
+ * <p>Plain Java: the CDI bean in this package only starts and stops it.
+ */
+public final class ModelManager implements AutoCloseable {
+
+    /** Loads a verified snapshot into a serving embedder (conversion plus ONNX Runtime session). */
+    @FunctionalInterface
+    public interface Loader {
+        SpeakerEmbedder load(CachedSnapshot snapshot) throws ModelFormatException;
+    }
+
+    /**
+     * @param ref               the repository and revision to serve
+     * @param format            which files the model needs
+     * @param offline           HF_HUB_OFFLINE: never touch the network
+     * @param retryInitialDelay first wait after a recoverable failure
+     * @param retryMaxDelay     the cap of the doubling waits
+     */
+    public record Settings(RepoRef ref, ModelFormat format, boolean offline, Duration retryInitialDelay,
+                           Duration retryMaxDelay) {
+    }
+
+    private static final Logger LOG = Logger.getLogger(ModelManager.class.getName());
+
+    private final Settings settings;
+    private final HubCache cache;
+    private final ModelFetcher fetcher;
+    private final Loader loader;
+    private final AtomicReference<LifecycleStatus> status = new AtomicReference<>(LifecycleStatus.initial());
+    private final AtomicReference<SpeakerEmbedder> embedder = new AtomicReference<>();
+    private final Object sleeper = new Object();
+    private volatile boolean closed;
+    private volatile Thread worker;
+
+    /**
+     * @param fetcherFactory builds the fetcher around the listener this manager gives it, which tracks the
+     *                       DOWNLOADING state and logs progress
+     */
+    public ModelManager(Settings settings, HubCache cache, Function<DownloadListener, ModelFetcher> fetcherFactory,
+                        Loader loader) {
+        this.settings = settings;
+        this.cache = cache;
+        this.fetcher = fetcherFactory.apply(trackingListener(new LoggingDownloadListener()));
+        this.loader = loader;
+    }
+
+    /** Starts the worker thread; returns at once. */
+    public synchronized void start() {
+        if (worker != null) {
+            return;
+        }
+        // A plain thread rather than a managed executor: this class is framework-free and owns exactly one
+        // long-lived task whose lifetime is the application's (close() stops and joins it).
+        worker = new Thread(this::run, "model-lifecycle");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    public LifecycleStatus status() {
+        return status.get();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The serving embedder, if the model is loaded. */
+    public Optional<SpeakerEmbedder> embedder() {
+        return Optional.ofNullable(embedder.get());
+    }
+
+    /** All required files are present in the cache (no hashing: cheap enough for every probe). */
+    public boolean modelCached() {
+        try {
+            return cache.isComplete(settings.ref(), settings.format());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** True while the worker runs or has finished normally; false only if it died unexpectedly. */
+    public boolean alive() {
+        Thread w = worker;
+        LifecycleState s = status.get().state();
+        return w == null || w.isAlive() || s == LifecycleState.READY || s == LifecycleState.FAILED
+                || s == LifecycleState.STOPPED;
+    }
+
+    private void run() {
+        Instant started = Instant.now();
+        int attempt = 0;
+        while (!closed) {
+            attempt++;
+            final int attemptNumber = attempt;
+            status.updateAndGet(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(),
+                    null, null, null, attemptNumber));
+            try {
+                CachedSnapshot snapshot = fetcher.ensure(settings.ref(), settings.format(), settings.offline());
+                status.updateAndGet(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(),
+                        null, null, null, attemptNumber));
+                SpeakerEmbedder loaded = loader.load(snapshot);
+                if (closed) {
+                    loaded.close();
+                    return;
+                }
+                embedder.set(loaded);
+                Instant now = Instant.now();
+                Duration took = Duration.between(started, now);
+                status.set(new LifecycleStatus(LifecycleState.READY, snapshot.commit(), null, now, took, null,
+                        attemptNumber));
+                LOG.info(String.format("✓ Model pre-loaded successfully: %s@%s in %.1f s (dimension %d)",
+                        settings.ref().repoId(), snapshot.commit(), took.toMillis() / 1000.0, loaded.dimension()));
+                return;
+            } catch (HubException e) {
+                if (!recoverable(e)) {
+                    fail(e.getMessage(), e, attemptNumber);
+                    return;
+                }
+                waitToRetry(e.getMessage(), e, attemptNumber);
+            } catch (ModelFormatException e) {
+                fail("The model files do not form a supported model: " + e.getMessage(), e, attemptNumber);
+                return;
+            } catch (RuntimeException | Error e) {
+                // Anything unexpected is still reported and retried rather than killing the worker silently.
+                waitToRetry("Unexpected failure while loading the model: " + e, e, attemptNumber);
+            }
+        }
+    }
+
+    /**
+     * What can fix itself without a restart: the network coming back, and (offline) a cache filled by someone
+     * else, e.g. the pre-download script writing into a shared volume.
+     */
+    private static boolean recoverable(HubException e) {
+        return e.retryable() || e instanceof OfflineCacheMissException || e instanceof CorruptCacheException;
+    }
+
+    private void fail(String message, Throwable cause, int attemptNumber) {
+        LOG.log(Level.SEVERE, "Model " + settings.ref().repoId() + " cannot be loaded: " + message
+                + " (no further attempts; fix the configuration and restart)", cause);
+        status.updateAndGet(s -> new LifecycleStatus(LifecycleState.FAILED, s.commit(), message, null, null, null,
+                attemptNumber));
+    }
+
+    private void waitToRetry(String message, Throwable cause, int attemptNumber) {
+        Duration delay = backoff(attemptNumber);
+        Instant next = Instant.now().plus(delay);
+        status.updateAndGet(s -> new LifecycleStatus(LifecycleState.WAITING_TO_RETRY, s.commit(), message, null, null,
+                next, attemptNumber));
+        LOG.log(Level.WARNING, String.format("Model %s not loaded (attempt %d): %s; retrying in %d s",
+                settings.ref().repoId(), attemptNumber, message, delay.toSeconds()),
+                cause instanceof HubException ? null : cause);
+        synchronized (sleeper) {
+            long deadline = System.nanoTime() + delay.toNanos();
+            long left;
+            while (!closed && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    sleeper.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** initial × 2^(attempt-1), capped, with ±20 % jitter so replicas sharing a Hub do not retry in step. */
+    Duration backoff(int attemptNumber) {
+        long initialMs = settings.retryInitialDelay().toMillis();
+        long capMs = settings.retryMaxDelay().toMillis();
+        long ms = initialMs << Math.min(20, attemptNumber - 1);
+        ms = Math.min(capMs, ms);
+        double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+        return Duration.ofMillis(Math.max(1, (long) (ms * jitter)));
+    }
+
+    /** Wakes the worker for an immediate attempt (used when the operator knows the cause went away). */
+    public void retryNow() {
+        synchronized (sleeper) {
+            sleeper.notifyAll();
+        }
+    }
+
+    /** Records DOWNLOADING while files move, then passes the event on. */
+    private DownloadListener trackingListener(DownloadListener delegate) {
+        return new DownloadListener() {
+            @Override
+            public void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond) {
+                status.updateAndGet(s -> s.state() == LifecycleState.CHECKING_CACHE ? s.with(LifecycleState.DOWNLOADING) : s);
+                delegate.progress(file, bytesDone, bytesTotal, bytesPerSecond);
+            }
+
+            @Override
+            public void fileDone(String file, long bytes, Duration took, boolean downloaded) {
+                delegate.fileDone(file, bytes, took, downloaded);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        retryNow();
+        Thread w = worker;
+        if (w != null && w != Thread.currentThread()) {
+            try {
+                w.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        SpeakerEmbedder e = embedder.getAndSet(null);
+        if (e != null) {
+            e.close();
+        }
+        status.updateAndGet(s -> s.with(LifecycleState.STOPPED));
+    }
+}
