@@ -1,0 +1,246 @@
+package dev.speakerembedding.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.speakerembedding.model.onnx.OnnxWriter;
+import dev.speakerembedding.model.speechbrain.EcapaHyperparams;
+import dev.speakerembedding.model.speechbrain.EcapaOnnxBuilder;
+import dev.speakerembedding.model.speechbrain.EcapaWeights;
+import dev.speakerembedding.model.speechbrain.EmbeddingNormalization;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A speechbrain ECAPA-TDNN speaker-embedding model (hub layout: hyperparams.yaml, embedding_model.ckpt,
+ * mean_var_norm_emb.ckpt) running on ONNX Runtime. The checkpoint is converted to ONNX once and cached by its
+ * sha256; one session serves all threads.
+ */
+public final class EcapaModel implements AutoCloseable {
+
+    /** Bump when the converter's output changes, so cached conversions of older versions are not reused. */
+    public static final int CONVERTER_VERSION = 1;
+    public static final String HYPERPARAMS_FILE = "hyperparams.yaml";
+    public static final String CHECKPOINT_FILE = "embedding_model.ckpt";
+    public static final String NORMALIZATION_FILE = "mean_var_norm_emb.ckpt";
+
+    private final EcapaHyperparams params;
+    private final EmbeddingNormalization normalization;
+    private final ConversionInfo conversion;
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    /** Runs share the read lock; close takes the write lock so no run sees a freed native session. */
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private EcapaModel(EcapaHyperparams params, EmbeddingNormalization normalization, ConversionInfo conversion,
+                       OrtEnvironment environment, OrtSession session) {
+        this.params = params;
+        this.normalization = normalization;
+        this.conversion = conversion;
+        this.environment = environment;
+        this.session = session;
+    }
+
+    /**
+     * Loads the model in {@code snapshotDir}, converting the checkpoint into {@code convertedDir} unless a
+     * complete conversion is already there.
+     */
+    public static EcapaModel load(Path snapshotDir, Path convertedDir, ModelRuntimeOptions options)
+            throws ModelFormatException {
+        EcapaHyperparams params = EcapaHyperparams.read(snapshotDir.resolve(HYPERPARAMS_FILE));
+        EmbeddingNormalization normalization = EmbeddingNormalization.read(snapshotDir.resolve(NORMALIZATION_FILE),
+                params.linNeurons());
+        ConversionInfo conversion = convert(snapshotDir, convertedDir, params);
+        OrtEnvironment environment = environment();
+        OrtSession session = openSession(environment, conversion.onnxPath(), options);
+        try {
+            checkSignature(session, params, conversion.onnxPath());
+        } catch (ModelFormatException e) {
+            closeQuietly(session, e);
+            throw e;
+        }
+        return new EcapaModel(params, normalization, conversion, environment, session);
+    }
+
+    /** Converts (or finds the cached conversion of) the checkpoint without opening a session. */
+    public static ConversionInfo convert(Path snapshotDir, Path convertedDir) throws ModelFormatException {
+        return convert(snapshotDir, convertedDir, EcapaHyperparams.read(snapshotDir.resolve(HYPERPARAMS_FILE)));
+    }
+
+    private static ConversionInfo convert(Path snapshotDir, Path convertedDir, EcapaHyperparams params)
+            throws ModelFormatException {
+        Path checkpoint = snapshotDir.resolve(CHECKPOINT_FILE);
+        String checkpointSha256;
+        try {
+            checkpointSha256 = ConvertedModelStore.sha256(checkpoint);
+        } catch (IOException e) {
+            throw new ModelFormatException(CHECKPOINT_FILE + ": cannot read " + checkpoint + " (" + e + ")", e);
+        }
+        Path entryDir = convertedDir.resolve(checkpointSha256 + "-ecapa-c" + CONVERTER_VERSION);
+        String description = "converter " + CONVERTER_VERSION + ", " + params;
+        ConvertedModelStore.Entry entry = ConvertedModelStore.obtain(entryDir, description, out -> {
+            EcapaWeights weights = EcapaWeights.read(checkpoint, params);
+            OnnxWriter.write(EcapaOnnxBuilder.build(params, weights, Map.of(
+                    "checkpoint_sha256", checkpointSha256,
+                    "converter_version", Integer.toString(CONVERTER_VERSION))), out);
+        });
+        return new ConversionInfo(entry.modelFile(), checkpointSha256, CONVERTER_VERSION, entry.convertedNow(),
+                entry.conversionMillis());
+    }
+
+    public int embeddingDimension() {
+        return params.linNeurons();
+    }
+
+    public int melCount() {
+        return params.nMels();
+    }
+
+    /** Fewer frames than this cannot be reflection-padded (speechbrain raises an error there too). */
+    public int minimumFrames() {
+        return params.minimumFrames();
+    }
+
+    public EcapaHyperparams hyperparams() {
+        return params;
+    }
+
+    /**
+     * The raw speechbrain embedding ({@code encode_batch}, normalize=False) of sentence-normalised fbank
+     * features, row-major [frames][melCount]. The caller's array is not changed.
+     *
+     * @throws IllegalArgumentException when the length is not frames * melCount or frames is below
+     *                                  {@link #minimumFrames()}
+     */
+    public float[] embed(float[] featsRowMajor, int frames) {
+        if (frames < params.minimumFrames()) {
+            throw new IllegalArgumentException("need at least " + params.minimumFrames() + " frames (about "
+                    + (params.minimumFrames() - 1) * 10 + " ms of audio), got " + frames);
+        }
+        if (featsRowMajor.length != (long) frames * params.nMels()) {
+            throw new IllegalArgumentException("features have " + featsRowMajor.length + " values, expected "
+                    + frames + " frames x " + params.nMels() + " mels");
+        }
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("model is closed");
+            }
+            long[] shape = {1, frames, params.nMels()};
+            try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(featsRowMajor), shape);
+                 OrtSession.Result result = session.run(Map.of(EcapaOnnxBuilder.INPUT, input))) {
+                Optional<OnnxValue> output = result.get(EcapaOnnxBuilder.OUTPUT);
+                if (output.isEmpty() || !(output.get() instanceof OnnxTensor tensor)) {
+                    throw new IllegalStateException("session returned no " + EcapaOnnxBuilder.OUTPUT + " tensor");
+                }
+                FloatBuffer values = tensor.getFloatBuffer();
+                float[] embedding = new float[params.linNeurons()];
+                values.get(embedding);
+                return embedding;
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime failed on " + frames + " frames: " + e.getMessage(), e);
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** speechbrain's normalize=True step: (embedding - glob_mean) / glob_std from mean_var_norm_emb.ckpt. */
+    public float[] applyMeanVarNorm(float[] embedding) {
+        return normalization.apply(embedding);
+    }
+
+    public ConversionInfo conversion() {
+        return conversion;
+    }
+
+    public String onnxRuntimeVersion() {
+        return environment.getVersion();
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                session.close();
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed to release the session: " + e.getMessage(), e);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** The process-wide environment; never closed here because other sessions in the JVM may share it. */
+    private static OrtEnvironment environment() throws ModelFormatException {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        try {
+            environment.setTelemetry(false);
+        } catch (OrtException e) {
+            throw new ModelFormatException("ONNX Runtime refused to turn telemetry off: " + e.getMessage(), e);
+        }
+        return environment;
+    }
+
+    private static OrtSession openSession(OrtEnvironment environment, Path onnx, ModelRuntimeOptions options)
+            throws ModelFormatException {
+        try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+            if (options.intraOpThreads() > 0) {
+                sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+            }
+            sessionOptions.setInterOpNumThreads(options.interOpThreads());
+            sessionOptions.setExecutionMode(options.interOpThreads() > 1
+                    ? OrtSession.SessionOptions.ExecutionMode.PARALLEL
+                    : OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            sessionOptions.setOptimizationLevel(switch (options.optimizationLevel()) {
+                case DISABLED -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            });
+            sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+            return environment.createSession(onnx.toString(), sessionOptions);
+        } catch (OrtException e) {
+            throw new ModelFormatException(onnx + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+        }
+    }
+
+    /** Guards against a cache entry that is complete but not ours (hand-copied, older layout). */
+    private static void checkSignature(OrtSession session, EcapaHyperparams params, Path onnx)
+            throws ModelFormatException {
+        try {
+            NodeInfo input = session.getInputInfo().get(EcapaOnnxBuilder.INPUT);
+            NodeInfo output = session.getOutputInfo().get(EcapaOnnxBuilder.OUTPUT);
+            if (input == null || output == null || !(input.getInfo() instanceof TensorInfo in)
+                    || !(output.getInfo() instanceof TensorInfo out)
+                    || in.getShape().length != 3 || in.getShape()[2] != params.nMels()
+                    || out.getShape().length != 2 || out.getShape()[1] != params.linNeurons()) {
+                throw new ModelFormatException(onnx + ": inputs " + session.getInputInfo().keySet() + " / outputs "
+                        + session.getOutputInfo().keySet() + " do not match " + params);
+            }
+        } catch (OrtException e) {
+            throw new ModelFormatException(onnx + ": cannot inspect the session: " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(OrtSession session, Exception primary) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            primary.addSuppressed(e);
+        }
+    }
+}

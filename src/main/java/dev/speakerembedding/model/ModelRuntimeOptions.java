@@ -1,0 +1,39 @@
+package dev.speakerembedding.model;
+
+/**
+ * How the ONNX Runtime session runs.
+ *
+ * @param intraOpThreads     threads inside one operator (matrix products); 0 lets ONNX Runtime use one per
+ *                           physical core
+ * @param interOpThreads     threads running independent operators in parallel; 1 = sequential execution, which
+ *                           suits this chain-shaped graph
+ * @param optimizationLevel  ONNX Runtime graph optimisation level
+ * @param allowSpinning      whether idle intra-op threads spin before sleeping: lower latency, but burns CPU
+ *                           between requests
+ */
+public record ModelRuntimeOptions(int intraOpThreads, int interOpThreads, OptimizationLevel optimizationLevel,
+                                  boolean allowSpinning) {
+
+    /** Mirrors ONNX Runtime's GraphOptimizationLevel without exposing its classes to callers. */
+    public enum OptimizationLevel { DISABLED, BASIC, EXTENDED, ALL }
+
+    public ModelRuntimeOptions {
+        if (intraOpThreads < 0 || interOpThreads < 1) {
+            throw new IllegalArgumentException("intraOpThreads must be >= 0 and interOpThreads >= 1, got "
+                    + intraOpThreads + ", " + interOpThreads);
+        }
+        java.util.Objects.requireNonNull(optimizationLevel, "optimizationLevel");
+    }
+
+    public static ModelRuntimeOptions defaults() {
+        return new ModelRuntimeOptions(0, 1, OptimizationLevel.ALL, true);
+    }
+
+    public ModelRuntimeOptions withIntraOpThreads(int threads) {
+        return new ModelRuntimeOptions(threads, interOpThreads, optimizationLevel, allowSpinning);
+    }
+
+    public ModelRuntimeOptions withOptimizationLevel(OptimizationLevel level) {
+        return new ModelRuntimeOptions(intraOpThreads, interOpThreads, level, allowSpinning);
+    }
+}
