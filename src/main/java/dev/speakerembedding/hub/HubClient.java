@@ -250,7 +250,7 @@ public final class HubClient {
                 throw new RetryableFailure("the server refused to resume at byte " + offset + "; restarting", null, null);
             }
             if (status != 200 && status != 206) {
-                throw failure(status, response.headers(), current, ref, filename);
+                throw failure(status, response.headers(), current, ref.atCommit(meta.commit()), filename);
             }
             try (TimedBodyStream body = TimedBodyStream.of(response.body(), settings.readTimeout())) {
                 if (status == 200 && offset > 0) {

@@ -98,6 +98,8 @@ public final class HubStandIn implements AutoCloseable {
     private final HttpServer cdn;
     private final ExecutorService executor;
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
+    // every commit ever added, as the Hub keeps a repo's history: repoId + "@" + commit
+    private final Map<String, Repo> commits = new ConcurrentHashMap<>();
     private final Map<String, String> renamedRepos = new ConcurrentHashMap<>();
     private final Map<String, byte[]> cdnBlobs = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
@@ -184,7 +186,9 @@ public final class HubStandIn implements AutoCloseable {
         if (!repoCommit.matches("[0-9a-f]{40}")) {
             throw new IllegalArgumentException("commit must be 40 lower-case hex digits: " + repoCommit);
         }
-        repos.put(repoId, new Repo(repoId, repoCommit, Collections.unmodifiableMap(entries), gated));
+        Repo repo = new Repo(repoId, repoCommit, Collections.unmodifiableMap(entries), gated);
+        commits.put(repoId + "@" + repoCommit, repo);
+        repos.put(repoId, repo);
         return repoCommit;
     }
 
@@ -353,9 +357,12 @@ public final class HubStandIn implements AutoCloseable {
                     errorHeaders("GatedRepo", "Access to model " + repoId + " is restricted."),
                     "Access to model " + repoId + " is restricted.");
         }
-        if (!revision.equals("main") && !revision.equals(repo.commit())) {
-            return sendText(exchange, 404, errorHeaders("RevisionNotFound", "Invalid rev id: " + revision),
-                    "Invalid rev id");
+        if (!revision.equals("main")) {
+            repo = commits.get(repoId + "@" + revision);
+            if (repo == null) {
+                return sendText(exchange, 404, errorHeaders("RevisionNotFound", "Invalid rev id: " + revision),
+                        "Invalid rev id");
+            }
         }
         RepoFile file = repo.files().get(filename);
         if (file == null) {
