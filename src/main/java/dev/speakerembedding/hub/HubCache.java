@@ -22,7 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -50,6 +53,7 @@ public final class HubCache {
     private static final Duration STALE_TEMP_AGE = Duration.ofHours(1);
     private static final Pattern OWN_TEMP_SUFFIX = Pattern.compile("\\.\\d+-[0-9a-f]+\\.incomplete");
     private static final long PID = ProcessHandle.current().pid();
+    private static final ConcurrentHashMap<Path, ReentrantLock> THREAD_LOCKS = new ConcurrentHashMap<>();
 
     private final Path cacheDir;
     private final Duration lockWait;
@@ -370,31 +374,42 @@ public final class HubCache {
 
     /**
      * Takes the per-blob lock at huggingface_hub's lock path. Waits at most the configured lock wait (another
-     * process may be downloading the same blob), then proceeds without it: the lock saves bandwidth, the unique
-     * temp names and atomic renames keep the cache correct.
+     * thread or process may be downloading the same blob), then proceeds without it: the lock saves bandwidth,
+     * the unique temp names and atomic renames keep the cache correct.
+     *
+     * <p>Threads of this JVM first queue on an in-process lock, so that only one of them at a time opens the lock
+     * file: file locks belong to the whole JVM, and closing any channel on the file could release another
+     * thread's lock.
      */
     BlobLock lock(RepoRef ref, String etag) throws HubException {
         Path lockFile = lockPath(ref, etag);
-        FileChannel channel;
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        ReentrantLock threadLock = THREAD_LOCKS.computeIfAbsent(lockFile, path -> new ReentrantLock());
+        try {
+            if (!threadLock.tryLock(lockWait.toNanos(), TimeUnit.NANOSECONDS)) {
+                LOG.log(Level.WARNING, "Lock {0} still held by another thread after {1}; proceeding without it",
+                        new Object[] {lockFile, lockWait});
+                return new BlobLock(null, null, null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HubException("Interrupted while waiting for lock " + lockFile, e);
+        }
+        FileChannel channel = null;
         try {
             Files.createDirectories(lockFile.getParent());
             channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw writeFailure(lockFile, e);
-        }
-        long deadline = System.nanoTime() + lockWait.toNanos();
-        boolean waitLogged = false;
-        try {
+            boolean waitLogged = false;
             while (true) {
                 FileLock lock = tryLock(channel);
                 if (lock != null) {
-                    return new BlobLock(channel, lock);
+                    return new BlobLock(threadLock, channel, lock);
                 }
                 long remainingNanos = deadline - System.nanoTime();
                 if (remainingNanos <= 0) {
-                    LOG.log(Level.WARNING, "Lock {0} still held after {1}; proceeding without it",
+                    LOG.log(Level.WARNING, "Lock {0} still held by another process after {1}; proceeding without it",
                             new Object[] {lockFile, lockWait});
-                    return new BlobLock(channel, null);
+                    return new BlobLock(threadLock, channel, null);
                 }
                 if (!waitLogged) {
                     LOG.log(Level.INFO, "Waiting for another download of the same file to finish (lock {0})", lockFile);
@@ -404,10 +419,10 @@ public final class HubCache {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeQuietly(channel);
+            new BlobLock(threadLock, channel, null).close();
             throw new HubException("Interrupted while waiting for lock " + lockFile, e);
         } catch (IOException e) {
-            closeQuietly(channel);
+            new BlobLock(threadLock, channel, null).close();
             throw writeFailure(lockFile, e);
         }
     }
@@ -416,7 +431,7 @@ public final class HubCache {
         try {
             return channel.tryLock();
         } catch (OverlappingFileLockException e) {
-            // another thread of this JVM holds it: same as another process holding it
+            // Only reachable when another HubCache of this JVM uses a different path spelling for the same file.
             return null;
         }
     }
@@ -482,10 +497,12 @@ public final class HubCache {
 
     /** A held (or, after the wait ran out, not held) per-blob lock. */
     static final class BlobLock implements AutoCloseable {
+        private final ReentrantLock threadLock;
         private final FileChannel channel;
         private final FileLock lock;
 
-        private BlobLock(FileChannel channel, FileLock lock) {
+        private BlobLock(ReentrantLock threadLock, FileChannel channel, FileLock lock) {
+            this.threadLock = threadLock;
             this.channel = channel;
             this.lock = lock;
         }
@@ -503,7 +520,12 @@ public final class HubCache {
             } catch (IOException e) {
                 LOG.log(Level.FINE, "Releasing a blob lock failed", e);
             } finally {
-                closeQuietly(channel);
+                if (channel != null) {
+                    closeQuietly(channel);
+                }
+                if (threadLock != null) {
+                    threadLock.unlock();
+                }
             }
         }
     }

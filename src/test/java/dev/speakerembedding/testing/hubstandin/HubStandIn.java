@@ -94,6 +94,18 @@ public final class HubStandIn implements AutoCloseable {
     private record Fault(int status, Map<String, String> headers) {
     }
 
+    /** The exchange being answered on this thread (HttpExchange attributes are shared by the whole context). */
+    private static final class Call {
+        final String server;
+        boolean recorded;
+
+        Call(String server) {
+            this.server = server;
+        }
+    }
+
+    private final ThreadLocal<Call> currentCall = new ThreadLocal<>();
+
     private final HttpServer hub;
     private final HttpServer cdn;
     private final ExecutorService executor;
@@ -303,14 +315,14 @@ public final class HubStandIn implements AutoCloseable {
     }
 
     private void handle(String server, HttpExchange exchange) {
-        int status = -1;
+        currentCall.set(new Call(server));
         try (exchange) {
-            status = respond(server, exchange);
+            respond(server, exchange);
         } catch (IOException | RuntimeException e) {
-            // The client went away: recorded with status -1.
-            status = -1;
+            // The client went away; a request that got no answer at all is recorded with status -1.
+            record(exchange, -1);
         } finally {
-            record(server, exchange, status);
+            currentCall.remove();
         }
     }
 
@@ -425,6 +437,7 @@ public final class HubStandIn implements AutoCloseable {
         int length = to - from;
         if (exchange.getRequestMethod().equals("HEAD")) {
             response.add("Content-Length", Integer.toString(length));
+            record(exchange, status);
             exchange.sendResponseHeaders(status, -1);
             return status;
         }
@@ -436,6 +449,7 @@ public final class HubStandIn implements AutoCloseable {
         if (cutNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             sendBytes = Math.min(cutAfterBytes, body.length);
         }
+        record(exchange, status);
         exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         OutputStream out = exchange.getResponseBody();
         int chunk = chunkBytes;
@@ -469,11 +483,12 @@ public final class HubStandIn implements AutoCloseable {
         return headers;
     }
 
-    private static int sendText(HttpExchange exchange, int status, Map<String, String> headers, String text)
+    private int sendText(HttpExchange exchange, int status, Map<String, String> headers, String text)
             throws IOException {
         byte[] body = text.getBytes(StandardCharsets.UTF_8);
         headers.forEach(exchange.getResponseHeaders()::add);
         exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+        record(exchange, status);
         if (exchange.getRequestMethod().equals("HEAD")) {
             exchange.getResponseHeaders().add("Content-Length", Integer.toString(body.length));
             exchange.sendResponseHeaders(status, -1);
@@ -484,13 +499,21 @@ public final class HubStandIn implements AutoCloseable {
         return status;
     }
 
-    private static int sendEmpty(HttpExchange exchange, int status, Map<String, String> headers) throws IOException {
+    private int sendEmpty(HttpExchange exchange, int status, Map<String, String> headers) throws IOException {
         headers.forEach(exchange.getResponseHeaders()::add);
+        record(exchange, status);
         exchange.sendResponseHeaders(status, -1);
         return status;
     }
 
-    private void record(String server, HttpExchange exchange, int status) {
+    /** Records the request once, before its answer leaves, so a test never looks before the record lands. */
+    private void record(HttpExchange exchange, int status) {
+        Call call = currentCall.get();
+        if (call.recorded) {
+            return;
+        }
+        call.recorded = true;
+        String server = call.server;
         Map<String, List<String>> headers = new TreeMap<>();
         exchange.getRequestHeaders().forEach((name, values) ->
                 headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
