@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class FrontEndTimingTest {
 
-    private static final int WARMUP_RUNS = 30;
-    private static final int TIMED_RUNS = 30;
+    private static final int WARMUP_RUNS = 10;
+    private static final int TIMED_RUNS = 15;
 
     @Test
     void tenSecondsOfAudioGoThroughTheFrontEndInMilliseconds() {
