@@ -74,8 +74,9 @@ public final class HubClient {
     }
 
     /**
-     * The file's commit, etag, size and download location (huggingface_hub's get_hf_file_metadata): relative
-     * redirects (a renamed repo) are followed, an absolute one (the CDN) is not but becomes the location.
+     * The file's commit, etag, size and download location (huggingface_hub's get_hf_file_metadata): redirects
+     * that stay on the endpoint (relative ones, as for a renamed repo) are followed; one that leaves it (the CDN)
+     * is not, its target becomes the location.
      */
     public FileMetadata head(RepoRef ref, String filename) throws HubException {
         URI url = resolveUrl(ref, filename);
@@ -136,7 +137,8 @@ public final class HubClient {
             if (isRedirect(status)) {
                 String location = response.headers().firstValue("Location").orElse(null);
                 URI target = resolveLocation(current, location);
-                if (!isRelative(location)) {
+                // Off the endpoint (the CDN): the metadata is on this response, and the token must not follow.
+                if (!isRelative(location) && !origin(target).equals(endpointOrigin)) {
                     return metadata(response, target, url);
                 }
                 if (hop >= MAX_REDIRECTS) {
@@ -420,7 +422,7 @@ public final class HubClient {
 
     /** Relative as huggingface_hub means it: no scheme and no host (a same-site path, as for a renamed repo). */
     private static boolean isRelative(String location) {
-        URI uri = URI.create(location);
+        URI uri = URI.create(location.strip());
         return uri.getScheme() == null && uri.getRawAuthority() == null;
     }
 

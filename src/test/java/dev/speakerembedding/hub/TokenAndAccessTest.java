@@ -143,12 +143,20 @@ class TokenAndAccessTest {
 
     @Test
     void tokenIsNotSentToAnotherPortOfTheSameHost() throws Exception {
-        // The CDN is 127.0.0.1 too, on another port: same host is not enough.
-        URI endpoint = hub.endpoint();
-        URI cdn = hub.cdnEndpoint();
-        assertEquals(endpoint.getHost(), cdn.getHost());
-        fetcher(Secret.of(TOKEN)).ensure(TestModels.main(), ECAPA, false);
-        assertTrue(hub.requests(HubStandIn.CDN).stream().noneMatch(RecordedRequest::hasAuthorization));
+        try (HubStandIn sameHost = HubStandIn.startWithCdnOnSameHost()) {
+            sameHost.setValidToken(TOKEN);
+            sameHost.addRepo(REPO, null, TestModels.ecapaFiles(3), true);
+            URI endpoint = sameHost.endpoint();
+            URI cdn = sameHost.cdnEndpoint();
+            assertEquals(endpoint.getHost(), cdn.getHost(), "same host, other port: not the endpoint's origin");
+            HubSettings settings = TestModels.settings(endpoint).withToken(Secret.of(TOKEN));
+
+            new ModelFetcher(new HubCache(cacheDir), new HubClient(settings), null).ensure(TestModels.main(), ECAPA, false);
+
+            assertEquals(3, sameHost.requests(HubStandIn.CDN).size());
+            assertTrue(sameHost.requests(HubStandIn.CDN).stream().noneMatch(RecordedRequest::hasAuthorization));
+            assertTrue(sameHost.requests(HubStandIn.HUB).stream().allMatch(RecordedRequest::hasAuthorization));
+        }
     }
 
     @Test

@@ -129,7 +129,7 @@ public final class HubStandIn implements AutoCloseable {
     private volatile int chunkBytes = 16 * 1024;
     private volatile boolean stopped;
 
-    private HubStandIn(int hubPort) throws IOException {
+    private HubStandIn(int hubPort, boolean cdnOnOtherHost) throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         executor = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "hub-stand-in");
@@ -137,7 +137,7 @@ public final class HubStandIn implements AutoCloseable {
             return thread;
         });
         hub = HttpServer.create(new InetSocketAddress(loopback, hubPort), 64);
-        cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 64);
+        cdn = cdnOnOtherHost ? createOnOtherLoopbackHost() : HttpServer.create(new InetSocketAddress(loopback, 0), 64);
         hub.createContext("/", exchange -> handle(HUB, exchange));
         cdn.createContext("/", exchange -> handle(CDN, exchange));
         hub.setExecutor(executor);
@@ -146,23 +146,43 @@ public final class HubStandIn implements AutoCloseable {
         cdn.start();
     }
 
-    /** Starts both servers on free loopback ports. */
+    /**
+     * Starts the Hub on 127.0.0.1 and the CDN on 127.0.0.2 (another host name, as the real CDN is; 127.0.0.1 on
+     * systems that do not route all of 127.0.0.0/8 to loopback), both on free ports.
+     */
     public static HubStandIn start() throws IOException {
-        return new HubStandIn(0);
+        return new HubStandIn(0, true);
     }
 
-    /** Starts the Hub server on {@code port} (0 for a free one); the CDN always gets a free port. */
+    /** As {@link #start()} with the Hub on {@code port} (0 for a free one). */
     public static HubStandIn start(int port) throws IOException {
-        return new HubStandIn(port);
+        return new HubStandIn(port, true);
+    }
+
+    /** Both servers on 127.0.0.1, on two ports: a CDN that differs from the Hub by its port only. */
+    public static HubStandIn startWithCdnOnSameHost() throws IOException {
+        return new HubStandIn(0, false);
     }
 
     /** The value for HF_ENDPOINT / {@code HubSettings.endpoint}. */
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
+        return uri(hub);
     }
 
     public URI cdnEndpoint() {
-        return URI.create("http://127.0.0.1:" + cdn.getAddress().getPort());
+        return uri(cdn);
+    }
+
+    private static URI uri(HttpServer server) {
+        return URI.create("http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort());
+    }
+
+    private static HttpServer createOnOtherLoopbackHost() throws IOException {
+        try {
+            return HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}), 0), 64);
+        } catch (IOException e) {
+            return HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        }
     }
 
     /** Serves the regular files under {@code dir} (recursively) as repo {@code repoId}; returns the commit. */
