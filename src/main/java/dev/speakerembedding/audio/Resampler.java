@@ -34,6 +34,24 @@ public final class Resampler {
     }
 
     /**
+     * Largest kernel (non-zero taps over all phases) a request may make us build: every common rate needs under
+     * 10,000, while a rate coprime with the target (767999 Hz, say) needs millions and seconds of work per call.
+     */
+    public static final long MAX_KERNEL_TAPS = 1_000_000;
+
+    /** About how many non-zero taps the kernel for this pair holds: phases × taps inside the window. */
+    public static long kernelTaps(int fromHz, int toHz) {
+        if (fromHz == toHz) {
+            return 0;
+        }
+        int gcd = Kernel.gcd(fromHz, toHz);
+        long o = fromHz / gcd;
+        long n = toHz / gcd;
+        double tapsPerPhase = 2.0 * LOWPASS_FILTER_WIDTH * o / (Math.min(o, n) * ROLLOFF) + 1;
+        return (long) Math.ceil(n * tapsPerPhase);
+    }
+
+    /**
      * Resamples one channel from {@code fromHz} to {@code toHz}; returns a copy when the rates are equal.
      * The output has ceil(N * toHz / fromHz) samples (computed on the gcd-reduced rates, as torchaudio does).
      */
@@ -222,7 +240,7 @@ public final class Resampler {
             return sum;
         }
 
-        private static int gcd(int a, int b) {
+        static int gcd(int a, int b) {
             while (b != 0) {
                 int r = a % b;
                 a = b;

@@ -3,6 +3,7 @@ package dev.speakerembedding.embedding;
 import dev.speakerembedding.audio.AudioFormatException;
 import dev.speakerembedding.audio.AudioNormalizer;
 import dev.speakerembedding.audio.DecodedAudio;
+import dev.speakerembedding.audio.Resampler;
 import dev.speakerembedding.audio.WavDecoder;
 import dev.speakerembedding.features.Fbank;
 import dev.speakerembedding.features.FbankOptions;
@@ -45,6 +46,7 @@ public final class SpeakerEmbedder implements AutoCloseable {
         DecodedAudio audio = WavDecoder.decode(wav, limits.maxSamplesPerChannel());
         long t1 = System.nanoTime();
         checkDuration(audio, limits);
+        checkResamplable(audio.sampleRateHz());
         float[] mono16k = AudioNormalizer.toMono16k(audio);
         long t2 = System.nanoTime();
         return embedSamples(audio, mono16k, options, t1 - t0, t2 - t1);
@@ -87,6 +89,16 @@ public final class SpeakerEmbedder implements AutoCloseable {
         if (seconds < limits.minSeconds()) {
             throw new AudioRejectedException(AudioRejectedException.Reason.TOO_SHORT, String.format(
                     "audio is %.3f s long; the minimum is %.3f s", seconds, limits.minSeconds()));
+        }
+    }
+
+    private static void checkResamplable(int sampleRateHz) throws AudioFormatException {
+        long taps = Resampler.kernelTaps(sampleRateHz, AudioNormalizer.TARGET_SAMPLE_RATE_HZ);
+        if (taps > Resampler.MAX_KERNEL_TAPS) {
+            throw new AudioFormatException(AudioFormatException.Reason.UNSUPPORTED_ENCODING, String.format(
+                    "sample rate %d Hz shares too few factors with 16000 Hz: resampling would need a %d-tap filter; "
+                            + "use a common rate such as 8000, 11025, 16000, 22050, 32000, 44100 or 48000 Hz",
+                    sampleRateHz, taps));
         }
     }
 
