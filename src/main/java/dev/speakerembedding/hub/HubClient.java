@@ -166,7 +166,8 @@ public final class HubClient {
             throw new HubUnavailableException("The answer for " + redact(url) + " has no ETag: the file's identity"
                     + " cannot be checked", null);
         }
-        String size = firstNonBlank(headers, "X-Linked-Size", "Content-Length");
+        // A redirect's Content-Length is the length of the redirect's own body, not the file's.
+        String size = firstNonBlank(headers, "X-Linked-Size", isRedirect(response.statusCode()) ? null : "Content-Length");
         long sizeBytes;
         try {
             sizeBytes = Long.parseLong(Objects.requireNonNull(size, "size"));

@@ -69,6 +69,37 @@ class DownloadResilienceTest {
     }
 
     @Test
+    void serverIgnoringRangeMakesTheDownloadRestartFromTheStart() throws Exception {
+        HubClient client = new HubClient(TestModels.settings(hub.endpoint()));
+        FileMetadata meta = client.head(TestModels.main(), MODEL);
+        hub.setIgnoreRange(true);
+        hub.cutNextBodies(1, 100_000);
+        Path target = Files.createTempFile(cacheDir, "download", ".tmp");
+
+        client.download(TestModels.main(), MODEL, meta, target, null);
+
+        assertArrayEquals(model.content(), Files.readAllBytes(target), "the 200 body was not appended to the prefix");
+        List<RecordedRequest> gets = hub.requests(HubStandIn.CDN);
+        assertEquals(2, gets.size());
+        assertTrue(gets.get(1).header("Range").isPresent());
+        assertEquals(200, gets.get(1).status());
+    }
+
+    @Test
+    void unwritableCacheThrowsCacheWriteExceptionNamingThePath() throws Exception {
+        // Tests run as root here, where permissions do not stop writes: a file where a folder must go does.
+        Path notADirectory = Files.writeString(cacheDir.resolve("cache-is-a-file"), "x");
+
+        CacheWriteException e = assertThrows(CacheWriteException.class,
+                () -> TestModels.fetcher(notADirectory, hub.endpoint()).ensure(TestModels.main(), ECAPA, false));
+
+        assertTrue(e.getMessage().startsWith("Cannot write to the model cache at " + notADirectory), e.getMessage());
+        assertTrue(e.getMessage().contains("MODEL_CACHE_DIR"), e.getMessage());
+        assertTrue(e.getCause() instanceof java.io.IOException);
+        assertFalse(e.retryable());
+    }
+
+    @Test
     void fetchThroughCutConnectionsEndsWithCorrectBlobs() throws Exception {
         hub.cutNextBodies(3, 20_000);
 

@@ -127,6 +127,7 @@ public final class HubStandIn implements AutoCloseable {
     private final AtomicInteger corruptNext = new AtomicInteger();
     private volatile long chunkDelayNanos;
     private volatile int chunkBytes = 16 * 1024;
+    private volatile boolean ignoreRange;
     private volatile boolean stopped;
 
     private HubStandIn(int hubPort, boolean cdnOnOtherHost) throws IOException {
@@ -290,11 +291,17 @@ public final class HubStandIn implements AutoCloseable {
         this.chunkDelayNanos = delayPerChunk.toNanos();
     }
 
+    /** Answers Range requests with the whole file (200), as a server without range support does. */
+    public void setIgnoreRange(boolean ignore) {
+        ignoreRange = ignore;
+    }
+
     public void clearFaults() {
         failNext.set(0);
         cutNext.set(0);
         corruptNext.set(0);
         chunkDelayNanos = 0;
+        ignoreRange = false;
     }
 
     public List<RecordedRequest> requests() {
@@ -439,7 +446,7 @@ public final class HubStandIn implements AutoCloseable {
         int from = 0;
         int to = content.length;
         String range = exchange.getRequestHeaders().getFirst("Range");
-        if (range != null) {
+        if (range != null && !ignoreRange) {
             Matcher matcher = RANGE.matcher(range.strip());
             if (matcher.matches()) {
                 long start = Long.parseLong(matcher.group(1));
