@@ -249,6 +249,24 @@ class DownloadResilienceTest {
     }
 
     @Test
+    void slowButSteadyBodyLongerThanTheReadTimeoutCompletes() throws Exception {
+        HubSettings base = TestModels.settings(hub.endpoint());
+        HubSettings settings = new HubSettings(base.endpoint(), base.token(), base.connectTimeout(),
+                Duration.ofMillis(400), 0, base.progressInterval(), base.retryBaseDelay(), base.retryMaxDelay());
+        HubClient client = new HubClient(settings);
+        FileMetadata meta = client.head(TestModels.main(), MODEL);
+        hub.setSlowdown(Duration.ofMillis(40), 16 * 1024);
+        Path target = Files.createTempFile(cacheDir, "download", ".tmp");
+
+        long start = System.nanoTime();
+        client.download(TestModels.main(), MODEL, meta, target, null);
+
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() > 600, "the body took longer than the timeout");
+        assertArrayEquals(model.content(), Files.readAllBytes(target));
+        assertEquals(1, hub.requests(HubStandIn.CDN).size(), "no retry was needed");
+    }
+
+    @Test
     void resumesFromAGivenPrefixAfterHashingIt() throws Exception {
         HubClient client = new HubClient(TestModels.settings(hub.endpoint()));
         FileMetadata meta = client.head(TestModels.main(), MODEL);

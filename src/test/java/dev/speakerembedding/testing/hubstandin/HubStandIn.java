@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -468,7 +469,7 @@ public final class HubStandIn implements AutoCloseable {
             exchange.sendResponseHeaders(status, -1);
             return status;
         }
-        byte[] body = java.util.Arrays.copyOfRange(content, from, to);
+        byte[] body = Arrays.copyOfRange(content, from, to);
         if (corruptNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 && body.length > 0) {
             body[body.length / 2] ^= (byte) 0xff;
         }
