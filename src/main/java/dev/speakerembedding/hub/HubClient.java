@@ -87,7 +87,7 @@ public final class HubClient {
      * Streams the file into {@code target}, resuming with a Range request when the connection drops, and checks
      * its size and hash (sha256 for LFS files, git blob sha1 otherwise) before returning. A non-empty
      * {@code target} is taken as a prefix of the file: it is hashed first and the download resumes after it.
-     * On failure {@code target} holds no usable content; the caller deletes it.
+     * On failure {@code target} may hold unverified bytes; the caller deletes it.
      *
      * @return the file size in bytes
      * @throws DownloadVerificationException when the bytes kept failing verification after every retry
@@ -119,7 +119,7 @@ public final class HubClient {
             if (failedVerifications > settings.maxRetries()) {
                 throw new DownloadVerificationException("Download of " + filename + " of " + ref.repoId() + " from "
                         + redact(start) + " failed verification " + failedVerifications + " times (" + problem
-                        + "); nothing was stored in the cache");
+                        + "); the file was not accepted");
             }
             Duration delay = backoff(failedVerifications - 1, null);
             LOG.log(Level.WARNING, "Download of {0} from {1} failed verification ({2}); downloading it again in {3} ms",
