@@ -294,4 +294,77 @@ class ModelCacheLifecycleIT {
             assertBlobsIntact(cache, hub);
         }
     }
+
+    @Test
+    void cacheWrittenInHuggingfaceHubLayoutIsUsedAsIs() throws Exception {
+        Path cache = tmp.resolve("hf-cache");
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Path repo = repoDir(cache);
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve(commit));
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), commit);
+        // What huggingface_hub leaves around: its lock folder and an interrupted download of its own.
+        Files.createDirectories(cache.resolve(".locks").resolve(ServerTestSupport.REPO_DIR_NAME));
+        for (String file : ServerTestSupport.requiredFiles()) {
+            byte[] content = Files.readAllBytes(ServerTestSupport.smallModelDir().resolve(file));
+            String etag = file.endsWith(".ckpt") ? HubStandIn.sha256(content) : HubStandIn.gitBlobSha1(content);
+            Files.write(blobs.resolve(etag), content);
+            Files.createSymbolicLink(snapshot.resolve(file), Path.of("../../blobs").resolve(etag));
+        }
+        Files.write(blobs.resolve("f".repeat(64) + ".incomplete"), new byte[1234]);
+
+        try (HubStandIn hub = HubStandIn.start()) {
+            hub.stop();
+            try (LibertyServer server = startReady(env(null, cache), tmp.resolve("run"))) {
+                JsonObject data = checkData(server.get("/health/ready").body());
+                assertEquals(commit, data.getString("commit"));
+                assertTrue(data.getBoolean("model_cached"));
+            }
+        }
+    }
+
+    @Test
+    void preDownloadScriptFillsACacheThatTheServerLoadsOffline() throws Exception {
+        Path cache = tmp.resolve("predownloaded");
+        try (HubStandIn hub = HubStandIn.start()) {
+            serveSmallModel(hub, false);
+            Map<String, String> env = env(hub, cache);
+            ScriptRun run = runDownloadScript(env);
+            assertEquals(0, run.exitCode(), run.output());
+            assertTrue(run.output().contains("Model cached and verified"), run.output());
+            assertBlobsIntact(cache, hub);
+
+            // Offline with an empty cache, and an unknown repository: non-zero, with the reason.
+            ScriptRun offlineEmpty = runDownloadScript(offline(env(hub, tmp.resolve("empty"))));
+            assertEquals(1, offlineEmpty.exitCode(), offlineEmpty.output());
+            assertTrue(offlineEmpty.output().contains("Model not cached and offline mode is enabled"));
+            Map<String, String> unknown = new java.util.HashMap<>(env(hub, tmp.resolve("unknown")));
+            unknown.put("EMBEDDING_MODEL", "conformance/missing");
+            ScriptRun notFound = runDownloadScript(unknown);
+            assertEquals(1, notFound.exitCode(), notFound.output());
+            assertTrue(notFound.output().contains("EMBEDDING_MODEL"), notFound.output());
+        }
+        try (LibertyServer server = startReady(env(null, cache), tmp.resolve("offline"))) {
+            JsonObject status = json(server.get("/v1/status").body());
+            assertTrue(status.getBoolean("model_loaded"));
+            assertTrue(status.getBoolean("offline_mode"));
+        }
+    }
+
+    record ScriptRun(int exitCode, String output) {
+    }
+
+    private ScriptRun runDownloadScript(Map<String, String> env) throws Exception {
+        Path root = Path.of(System.getProperty("project.root", "."));
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("scripts/download-embedding-model.sh").toString());
+        pb.environment().keySet().removeIf(k -> k.startsWith("HF_") || k.startsWith("MODEL_") || k.equals("EMBEDDING_MODEL"));
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", tmp.toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "script finished");
+        return new ScriptRun(p.exitValue(), output);
+    }
 }
