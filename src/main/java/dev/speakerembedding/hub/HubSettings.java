@@ -38,9 +38,6 @@ public record HubSettings(
     public static final Duration DEFAULT_RETRY_BASE_DELAY = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RETRY_MAX_DELAY = Duration.ofSeconds(60);
 
-    // huggingface_hub's constants._is_true
-    private static final Set<String> TRUE_VALUES = Set.of("1", "ON", "YES", "TRUE");
-
     public HubSettings {
         Objects.requireNonNull(endpoint, "endpoint");
         endpoint = normalizeEndpoint(endpoint);
@@ -66,35 +63,6 @@ public record HubSettings(
     public static HubSettings defaults() {
         return new HubSettings(DEFAULT_ENDPOINT, Secret.none(), DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
                 DEFAULT_MAX_RETRIES, DEFAULT_PROGRESS_INTERVAL);
-    }
-
-    /**
-     * Defaults overridden by the variables huggingface_hub reads: {@code HF_ENDPOINT}, {@code HF_TOKEN},
-     * {@code HF_HUB_DOWNLOAD_TIMEOUT} (seconds).
-     */
-    public static HubSettings fromEnvironment(Map<String, String> env) {
-        HubSettings settings = defaults();
-        String endpoint = env.get("HF_ENDPOINT");
-        if (endpoint != null && !endpoint.isBlank()) {
-            settings = settings.withEndpoint(URI.create(endpoint.strip()));
-        }
-        settings = settings.withToken(Secret.of(env.get("HF_TOKEN")));
-        String timeoutSeconds = env.get("HF_HUB_DOWNLOAD_TIMEOUT");
-        if (timeoutSeconds != null && !timeoutSeconds.isBlank()) {
-            Duration timeout = Duration.ofMillis(Math.round(Double.parseDouble(timeoutSeconds.strip()) * 1000));
-            settings = new HubSettings(settings.endpoint, settings.token, settings.connectTimeout, timeout,
-                    settings.maxRetries, settings.progressInterval, settings.retryBaseDelay, settings.retryMaxDelay);
-        }
-        return settings;
-    }
-
-    /** {@code HF_HUB_OFFLINE} (or the older {@code TRANSFORMERS_OFFLINE}) set to 1/ON/YES/TRUE, as huggingface_hub reads it. */
-    public static boolean offlineFromEnvironment(Map<String, String> env) {
-        String value = env.get("HF_HUB_OFFLINE");
-        if (value == null || value.isEmpty()) {
-            value = env.get("TRANSFORMERS_OFFLINE");
-        }
-        return value != null && TRUE_VALUES.contains(value.strip().toUpperCase(Locale.ROOT));
     }
 
     public HubSettings withEndpoint(URI newEndpoint) {

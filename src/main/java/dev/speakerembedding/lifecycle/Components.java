@@ -26,7 +26,7 @@ public final class Components {
     }
 
     public static RepoRef repoRef(ServiceConfig config) throws HubException {
-        return new RepoRef(config.modelId(), config.revision());
+        return RepoRef.of(config.modelId(), config.revision());
     }
 
     public static HubSettings hubSettings(ServiceConfig config) {

@@ -12,30 +12,6 @@ import org.junit.jupiter.api.Test;
 
 class HubSettingsTest {
     @Test
-    void environmentIsReadAsHuggingfaceHubReadsIt() {
-        HubSettings settings = HubSettings.fromEnvironment(Map.of("HF_ENDPOINT", "https://hf-mirror.example/",
-                "HF_TOKEN", "hf_abc", "HF_HUB_DOWNLOAD_TIMEOUT", "2.5"));
-
-        assertEquals(URI.create("https://hf-mirror.example"), settings.endpoint(), "trailing slash dropped");
-        assertTrue(settings.token().isPresent());
-        assertEquals(Duration.ofMillis(2500), settings.readTimeout());
-        assertEquals(HubSettings.DEFAULT_ENDPOINT, HubSettings.fromEnvironment(Map.of()).endpoint());
-        assertFalse(HubSettings.fromEnvironment(Map.of("HF_TOKEN", "")).token().isPresent());
-    }
-
-    @Test
-    void offlineFlagAcceptsHuggingfaceHubsTrueValues() {
-        for (String value : new String[] {"1", "ON", "yes", "True"}) {
-            assertTrue(HubSettings.offlineFromEnvironment(Map.of("HF_HUB_OFFLINE", value)), value);
-        }
-        for (String value : new String[] {"0", "", "off", "false"}) {
-            assertFalse(HubSettings.offlineFromEnvironment(Map.of("HF_HUB_OFFLINE", value)), value);
-        }
-        assertTrue(HubSettings.offlineFromEnvironment(Map.of("TRANSFORMERS_OFFLINE", "1")));
-        assertFalse(HubSettings.offlineFromEnvironment(Map.of()));
-    }
-
-    @Test
     void sixArgumentConstructorUsesDefaultRetryDelays() {
         HubSettings settings = new HubSettings(URI.create("https://huggingface.co"), null, Duration.ofSeconds(1),
                 Duration.ofSeconds(1), 2, Duration.ofSeconds(5));

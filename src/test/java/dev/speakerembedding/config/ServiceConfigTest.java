@@ -1,0 +1,72 @@
+package dev.speakerembedding.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServiceConfigTest {
+
+    private static ServiceConfig config(Map<String, String> env) {
+        return ServiceConfig.fromLookup(env::get);
+    }
+
+    @Test
+    void cacheDirFollowsHuggingfaceHubsOrder() {
+        String home = System.getProperty("user.home");
+        assertEquals(Path.of("/srv/models"), config(Map.of("MODEL_CACHE_DIR", "/srv/models", "HF_HUB_CACHE", "/x",
+                "HF_HOME", "/y")).cacheDir());
+        assertEquals(Path.of("/x"), config(Map.of("HF_HUB_CACHE", "/x", "HF_HOME", "/y")).cacheDir());
+        assertEquals(Path.of("/y/hub"), config(Map.of("HF_HOME", "/y")).cacheDir());
+        assertEquals(Path.of("/xdg/huggingface/hub"), config(Map.of("XDG_CACHE_HOME", "/xdg")).cacheDir());
+        assertEquals(Path.of(home, ".cache/huggingface/hub"), config(Map.of()).cacheDir());
+        assertEquals(Path.of(home, "models"), config(Map.of("MODEL_CACHE_DIR", "~/models")).cacheDir());
+        assertEquals(Path.of("/srv/models/.onnx"), config(Map.of("MODEL_CACHE_DIR", "/srv/models")).convertedModelDir());
+    }
+
+    @Test
+    void offlineAcceptsHuggingfaceHubsTrueValuesInAnyCase() {
+        for (String v : new String[] {"1", "ON", "on", "YES", "yes", "TRUE", "True", " true "}) {
+            assertTrue(config(Map.of("HF_HUB_OFFLINE", v)).offline(), v);
+        }
+        for (String v : new String[] {"0", "", "off", "false", "no", "2"}) {
+            assertFalse(config(Map.of("HF_HUB_OFFLINE", v)).offline(), v);
+        }
+        assertFalse(config(Map.of()).offline());
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        ServiceConfig c = config(Map.of());
+        assertEquals("speechbrain/spkrec-ecapa-voxceleb", c.modelId());
+        assertEquals("main", c.revision());
+        assertEquals(URI.create("https://huggingface.co"), c.endpoint());
+        assertTrue(c.token().isEmpty());
+        assertEquals(Duration.ofSeconds(10), c.connectTimeout());
+        assertEquals(Duration.ofSeconds(30), c.readTimeout());
+        assertEquals(5, c.downloadRetries());
+        assertEquals(Duration.ofSeconds(5), c.retryInitialDelay());
+        assertEquals(Duration.ofSeconds(300), c.retryMaxDelay());
+        assertEquals(0.1, c.minAudioSeconds());
+        assertTrue(c.minAudioSeconds() <= 0.25, "a 0.25 s clip is admitted by default");
+    }
+
+    @Test
+    void endpointIsNormalisedAndValidated() {
+        assertEquals(URI.create("https://hf-mirror.example"), config(Map.of("HF_ENDPOINT", "https://hf-mirror.example/")).endpoint());
+        assertThrows(IllegalArgumentException.class, () -> config(Map.of("HF_ENDPOINT", "ftp://x")).endpoint());
+        assertThrows(IllegalArgumentException.class, () -> config(Map.of("HF_ENDPOINT", "not a url")).endpoint());
+    }
+
+    @Test
+    void malformedNumberNamesTheVariable() {
+        var e = assertThrows(IllegalArgumentException.class, () -> config(Map.of("DOWNLOAD_RETRIES", "five")));
+        assertTrue(e.getMessage().contains("DOWNLOAD_RETRIES"), e.getMessage());
+    }
+}

@@ -1,0 +1,150 @@
+package dev.speakerembedding.deployment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * No Docker engine runs here, so the Dockerfile and docker-compose.yml are checked by reading them: what they copy
+ * exists (or is built by `mvn package`), and ports, paths and names agree with server.xml, the pom and the config.
+ */
+class ContainerFilesTest {
+
+    private static final Path ROOT = Path.of(System.getProperty("project.root", "."));
+
+    private static List<String> dockerInstructions() throws Exception {
+        List<String> out = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : Files.readAllLines(ROOT.resolve("Dockerfile"))) {
+            String t = line.strip();
+            if (t.startsWith("#") && current.isEmpty()) {
+                continue;
+            }
+            if (t.endsWith("\\")) {
+                current.append(t, 0, t.length() - 1).append(' ');
+                continue;
+            }
+            current.append(t);
+            if (!current.toString().isBlank()) {
+                out.add(current.toString().strip());
+            }
+            current.setLength(0);
+        }
+        return out;
+    }
+
+    @Test
+    void dockerfileFollowsOpenLibertyImageConventions() throws Exception {
+        List<String> ins = dockerInstructions();
+        List<String> froms = ins.stream().filter(i -> i.startsWith("FROM ")).toList();
+        assertTrue(froms.get(froms.size() - 1).startsWith("FROM icr.io/appcafe/open-liberty:kernel-slim"),
+                "runtime stage on Open Liberty's kernel-slim image: " + froms);
+        int lastFrom = ins.lastIndexOf(froms.get(froms.size() - 1));
+        List<String> runtime = ins.subList(lastFrom, ins.size());
+        assertTrue(runtime.contains("RUN features.sh"), "features.sh installs server.xml's features");
+        assertEquals("RUN configure.sh", runtime.get(runtime.size() - 1), "configure.sh is the last step");
+        int copyServerXml = runtime.indexOf("COPY --chown=1001:0 server.xml /config/");
+        assertTrue(copyServerXml >= 0 && copyServerXml < runtime.indexOf("RUN features.sh"),
+                "server.xml is copied before features.sh reads it");
+        assertTrue(runtime.contains("EXPOSE 5001"));
+        assertTrue(runtime.contains("VOLUME /app/models"));
+        assertTrue(String.join("\n", runtime).contains("MODEL_CACHE_DIR=/app/models"));
+        assertTrue(String.join("\n", ins).contains("scripts/download-embedding-model.sh"),
+                "the model is downloaded at build time with the pre-download script");
+        assertTrue(String.join("\n", ins).contains("ARG DOWNLOAD_MODEL=true"), "a build argument turns it off");
+    }
+
+    @Test
+    void everythingTheDockerfileCopiesExistsOrIsBuiltByMavenPackage() throws Exception {
+        Pattern copy = Pattern.compile("^COPY (?:--\\S+ )*(.+) (\\S+)$");
+        String finalName = pomValue("finalName");
+        for (String i : dockerInstructions()) {
+            Matcher m = copy.matcher(i);
+            if (!m.matches()) {
+                continue;
+            }
+            boolean fromBuild = i.contains("--from=build");
+            for (String source : m.group(1).split(" ")) {
+                if (fromBuild) {
+                    assertTrue(source.startsWith("/build/target/") || source.equals("/app/models"), source);
+                    if (source.endsWith(".war")) {
+                        assertEquals("/build/target/" + finalName + ".war", source, "war name = pom finalName");
+                    }
+                    if (source.contains("cli-lib")) {
+                        assertTrue(Files.readString(ROOT.resolve("pom.xml")).contains("${project.build.directory}/cli-lib"));
+                    }
+                } else {
+                    assertTrue(Files.exists(ROOT.resolve(source)), "COPY source exists: " + source);
+                }
+            }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeServiceVolumeAndPortAgreeWithImageAndServer() throws Exception {
+        Map<String, Object> compose = new Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml")));
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        Map<String, Object> service = (Map<String, Object>) services.get("embedding-service");
+        assertTrue(service != null, "service embedding-service");
+        assertTrue(((Map<String, Object>) compose.get("volumes")).containsKey("embedding_models"));
+        assertTrue(((List<String>) service.get("volumes")).contains("embedding_models:/app/models"));
+        assertTrue(((List<String>) service.get("ports")).contains("5001:5001"));
+        Map<String, String> env = (Map<String, String>) service.get("environment");
+        assertEquals("/app/models", env.get("MODEL_CACHE_DIR"));
+        for (String name : List.of("HF_HUB_OFFLINE", "HF_TOKEN", "HF_ENDPOINT", "EMBEDDING_MODEL", "MODEL_REVISION")) {
+            assertTrue(env.containsKey(name), "compose passes " + name);
+        }
+    }
+
+    @Test
+    void portIsOneValueEverywhere() throws Exception {
+        Document server = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("server.xml").toFile());
+        NodeList variables = server.getElementsByTagName("variable");
+        String serverDefault = null;
+        for (int i = 0; i < variables.getLength(); i++) {
+            Element v = (Element) variables.item(i);
+            if (v.getAttribute("name").equals("http.port")) {
+                serverDefault = v.getAttribute("defaultValue");
+            }
+        }
+        assertEquals("5001", serverDefault, "server.xml's http.port default");
+        assertEquals("5001", pomValue("http.port"), "pom's http.port");
+        Element endpoint = (Element) server.getElementsByTagName("httpEndpoint").item(0);
+        assertEquals("${http.port}", endpoint.getAttribute("httpPort"));
+        assertTrue(Files.readString(ROOT.resolve("Dockerfile")).contains("HTTP_PORT=5001"));
+        assertTrue(Files.readString(ROOT.resolve("docker-compose.yml")).contains("http://localhost:5001/health/ready"));
+    }
+
+    @Test
+    void serverXmlFeaturesAreTheOnesTheApplicationUses() throws Exception {
+        String xml = Files.readString(ROOT.resolve("server.xml"));
+        for (String feature : List.of("restfulWS-3.1", "jsonb-3.0", "cdi-4.0", "mpConfig-3.1", "mpHealth-4.0", "mpOpenAPI-4.1")) {
+            assertTrue(xml.contains("<feature>" + feature + "</feature>"), feature);
+        }
+        Document server = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("server.xml").toFile());
+        assertEquals(0, server.getElementsByTagName("webApplication").getLength(),
+                "deployed through dropins: no <webApplication> pointing at a missing file");
+        assertTrue(Files.exists(ROOT.resolve("src/main/webapp/WEB-INF/ibm-web-ext.xml")), "context root set by the app");
+    }
+
+    private static String pomValue(String tag) throws Exception {
+        Matcher m = Pattern.compile("<" + Pattern.quote(tag) + ">([^<]+)</" + Pattern.quote(tag) + ">")
+                .matcher(Files.readString(ROOT.resolve("pom.xml")));
+        assertTrue(m.find(), "pom has " + tag);
+        return m.group(1).strip();
+    }
+}
