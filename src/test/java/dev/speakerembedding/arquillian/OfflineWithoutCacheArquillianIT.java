@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.speakerembedding.config.ServiceConfig;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -16,7 +15,6 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,9 +30,7 @@ import java.util.stream.Stream;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.GenericArchive;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.importer.ExplodedImporter;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,14 +53,6 @@ class OfflineWithoutCacheArquillianIT {
 
     private static final String SEED_MESSAGE = "Model not cached and offline mode is enabled";
 
-    /** Runtime libraries of the war (WEB-INF/lib), found through one class of each on the test class path. */
-    private static final Set<String> RUNTIME_LIBRARY_CLASSES = Set.of(
-            "com.google.protobuf.Message",
-            "org.jtransforms.fft.DoubleFFT_1D",
-            "pl.edu.icm.jlargearrays.LargeArray",
-            "org.apache.commons.math3.util.FastMath",
-            "org.yaml.snakeyaml.Yaml");
-
     /** The states of "offline, not cached": waiting for the next attempt, or in an attempt's cache check. */
     private static final Set<String> RETRY_CYCLE_STATES = Set.of("WAITING_TO_RETRY", "CHECKING_CACHE");
 
@@ -86,29 +74,13 @@ class OfflineWithoutCacheArquillianIT {
         // Runs before the archive is deployed, so the application finds the cache directory empty.
         resetEmptyCacheDir();
 
-        Path classes = codeSource(ServiceConfig.class);
-        if (!Files.isDirectory(classes)) {
-            throw new IllegalStateException("Expected the application's compiled classes in a directory, found " + classes);
+        // The war `mvn package` built, exactly what a deployment gets, under another archive name.
+        Path built = Path.of(System.getProperty("project.root", "."), "target", "speaker-embedding.war");
+        if (!Files.isRegularFile(built)) {
+            throw new IllegalStateException("No packaged application at " + built + ": run through `mvn verify`");
         }
-        Path webapp = Path.of(System.getProperty("project.root", "."), "src", "main", "webapp");
-        WebArchive war = ShrinkWrap.create(WebArchive.class, ARCHIVE_NAME)
-                // target/classes: every main package and resource, and nothing from target/test-classes.
-                .merge(ShrinkWrap.create(GenericArchive.class).as(ExplodedImporter.class)
-                        .importDirectory(classes.toFile()).as(GenericArchive.class), "/WEB-INF/classes")
-                // src/main/webapp: WEB-INF/beans.xml and WEB-INF/ibm-web-ext.xml (context root "/").
-                .merge(ShrinkWrap.create(GenericArchive.class).as(ExplodedImporter.class)
-                        .importDirectory(webapp.toFile()).as(GenericArchive.class), "/");
-        for (String className : RUNTIME_LIBRARY_CLASSES) {
-            try {
-                war.addAsLibrary(codeSource(Class.forName(className)).toFile());
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException("Runtime library missing from the test class path: " + className, e);
-            }
-        }
-        if (war.get("WEB-INF/beans.xml") == null || war.get("WEB-INF/ibm-web-ext.xml") == null) {
-            throw new IllegalStateException("beans.xml or ibm-web-ext.xml not found under " + webapp);
-        }
-        return war;
+        return ShrinkWrap.create(WebArchive.class, ARCHIVE_NAME)
+                .merge(ShrinkWrap.createFromZipFile(WebArchive.class, built.toFile()));
     }
 
     private static void resetEmptyCacheDir() throws IOException {
@@ -125,14 +97,6 @@ class OfflineWithoutCacheArquillianIT {
             }
         }
         Files.createDirectories(dir);
-    }
-
-    private static Path codeSource(Class<?> c) {
-        try {
-            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**
