@@ -29,7 +29,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class EcapaModel implements AutoCloseable {
 
     /** Bump when the converter's output changes, so cached conversions of older versions are not reused. */
-    public static final int CONVERTER_VERSION = 1;
+    public static final int CONVERTER_VERSION = 2;
     public static final String HYPERPARAMS_FILE = "hyperparams.yaml";
     public static final String CHECKPOINT_FILE = "embedding_model.ckpt";
     public static final String NORMALIZATION_FILE = "mean_var_norm_emb.ckpt";

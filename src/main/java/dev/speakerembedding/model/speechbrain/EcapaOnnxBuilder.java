@@ -7,13 +7,18 @@ import dev.speakerembedding.model.onnx.OnnxWriter.ModelProto;
 import dev.speakerembedding.model.speechbrain.EcapaWeights.Affine;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Builds speechbrain's ECAPA_TDNN (v1.0) in eval mode as an ONNX graph for one utterance whose frames are all
  * valid (relative length 1.0). Input {@value #INPUT} float32 [1, frames, n_mels], output {@value #OUTPUT}
- * [1, lin_neurons]. Values flow channel-major, [1, C, frames], as torch's Conv1d sees them.
+ * [1, lin_neurons].
+ *
+ * <p>Values flow time-major, [frames, channels], so every convolution is one Gemm: 1x1 convolutions directly,
+ * wider ones on their im2col matrix (reflect padding, then the k dilated frame shifts side by side). ONNX
+ * Runtime runs those as plain matrix products with prepacked weights, which on CPU beats its Conv kernel.
  */
 public final class EcapaOnnxBuilder {
 
@@ -22,6 +27,9 @@ public final class EcapaOnnxBuilder {
     public static final String FRAMES = "frames";
     /** Attentive statistics pooling clamps variances here before the square root (AttentiveStatisticsPooling.eps). */
     static final float STATISTICS_EPS = 1e-12f;
+
+    private static final long TIME = 0;
+    private static final long CHANNELS = 1;
 
     private final EcapaHyperparams params;
     private final EcapaWeights weights;
@@ -38,8 +46,8 @@ public final class EcapaOnnxBuilder {
     }
 
     /**
-     * The same graph with every block's output as an extra output named like speechbrain's modules
-     * ("blocks.0" ... "mfa" [1, C, frames], "asp", "asp_bn" [1, 2C, 1], "fc" [1, lin_neurons, 1]), for
+     * The same graph with every block's output as an extra output named like speechbrain's modules and shaped
+     * like them ("blocks.0" ... "mfa" [1, C, frames], "asp", "asp_bn" [1, 2C, 1], "fc" [1, lin_neurons, 1]), for
      * layer-by-layer comparison.
      */
     public static ModelProto buildWithLayerOutputs(EcapaHyperparams params, EcapaWeights weights) {
@@ -49,96 +57,95 @@ public final class EcapaOnnxBuilder {
     private ModelProto graph(boolean layerOutputs, Map<String, String> metadata) {
         Dim frames = Dim.symbolic(FRAMES);
         String feats = g.input(INPUT, List.of(Dim.of(1), frames, Dim.of(params.nMels())));
-        String x = g.op("Transpose", feats, Attribute.ints("perm", 0, 2, 1));
+        String x = g.op("Reshape", feats, g.longs(-1, params.nMels()));
 
         List<String> layers = new ArrayList<>();
-        x = tdnn(x, "blocks.0", params.kernelSizes().get(0), params.dilations().get(0));
+        x = tdnn(x, "blocks.0", params.dilations().get(0));
         layers.add(x);
         for (int i = 1; i < params.blockCount(); i++) {
             x = seRes2NetBlock(x, i);
             layers.add(x);
         }
-        String aggregated = g.op("Concat", layers.subList(1, layers.size()), Attribute.of("axis", 1L));
-        int last = params.channels().size() - 1;
-        String mfa = tdnn(aggregated, "mfa", params.kernelSizes().get(last), params.dilations().get(last));
+        String aggregated = g.op("Concat", layers.subList(1, layers.size()), Attribute.of("axis", CHANNELS));
+        String mfa = tdnn(aggregated, "mfa", params.dilations().get(params.channels().size() - 1));
         String pooled = attentiveStatisticsPooling(mfa);
         String normalized = affine(pooled, weights.batchNorm("asp_bn.norm"), "asp_bn");
-        String embedding = conv(normalized, "fc.conv", 1);
-        String flat = g.op("Reshape", embedding, g.longs(1, params.linNeurons()));
-        g.output(flat, OUTPUT, List.of(Dim.of(1), Dim.of(params.linNeurons())));
+        String embedding = convolve(normalized, "fc.conv", 1);
+        g.output(embedding, OUTPUT, List.of(Dim.of(1), Dim.of(params.linNeurons())));
 
         if (layerOutputs) {
             for (int i = 0; i < layers.size(); i++) {
-                g.output(layers.get(i), "blocks." + i,
-                        List.of(Dim.of(1), Dim.of(params.channels().get(i)), frames));
+                channelMajorOutput(layers.get(i), "blocks." + i, params.channels().get(i), frames);
             }
-            g.output(mfa, "mfa", List.of(Dim.of(1), Dim.of(params.mfaChannels()), frames));
-            g.output(pooled, "asp", List.of(Dim.of(1), Dim.of(2L * params.mfaChannels()), Dim.of(1)));
-            g.output(normalized, "asp_bn", List.of(Dim.of(1), Dim.of(2L * params.mfaChannels()), Dim.of(1)));
-            g.output(embedding, "fc", List.of(Dim.of(1), Dim.of(params.linNeurons()), Dim.of(1)));
+            channelMajorOutput(mfa, "mfa", params.mfaChannels(), frames);
+            channelMajorOutput(pooled, "asp", 2 * params.mfaChannels(), Dim.of(1));
+            channelMajorOutput(normalized, "asp_bn", 2 * params.mfaChannels(), Dim.of(1));
+            channelMajorOutput(embedding, "fc", params.linNeurons(), Dim.of(1));
         }
         return g.build("ecapa_tdnn", "speaker-embedding", "ecapa-onnx", metadata);
+    }
+
+    private void channelMajorOutput(String timeMajor, String name, int channels, Dim time) {
+        String transposed = g.op("Transpose", timeMajor, Attribute.ints("perm", 1, 0));
+        String batched = g.op("Unsqueeze", transposed, g.longs(0));
+        g.output(batched, name, List.of(Dim.of(1), Dim.of(channels), time));
     }
 
     private String seRes2NetBlock(String x, int i) {
         String block = "blocks." + i;
         int channels = params.channels().get(i);
-        int kernel = params.kernelSizes().get(i);
         int dilation = params.dilations().get(i);
-        String residual = params.channels().get(i - 1) == channels ? x : conv(x, block + ".shortcut.conv", 1);
+        String residual = params.channels().get(i - 1) == channels ? x : convolve(x, block + ".shortcut.conv", 1);
 
-        String h = tdnn(x, block + ".tdnn1", 1, 1);
+        String h = tdnn(x, block + ".tdnn1", 1);
         int scale = params.res2netScale();
         long[] sizes = new long[scale];
-        java.util.Arrays.fill(sizes, channels / scale);
-        List<String> chunks = g.ops("Split", List.of(h, g.longs(sizes)), scale, Attribute.of("axis", 1L));
+        Arrays.fill(sizes, channels / scale);
+        List<String> chunks = g.ops("Split", List.of(h, g.longs(sizes)), scale, Attribute.of("axis", CHANNELS));
         List<String> parts = new ArrayList<>();
         parts.add(chunks.get(0));
         String previous = null;
         for (int j = 1; j < scale; j++) {
             String in = j == 1 ? chunks.get(1) : g.op("Add", chunks.get(j), previous);
-            previous = tdnn(in, block + ".res2net_block.blocks." + (j - 1), kernel, dilation);
+            previous = tdnn(in, block + ".res2net_block.blocks." + (j - 1), dilation);
             parts.add(previous);
         }
-        h = g.op("Concat", parts, Attribute.of("axis", 1L));
-        h = tdnn(h, block + ".tdnn2", 1, 1);
+        h = g.op("Concat", parts, Attribute.of("axis", CHANNELS));
+        h = tdnn(h, block + ".tdnn2", 1);
 
-        String squeezed = g.op("ReduceMean", h, g.longs(2));
-        String s = g.op("Relu", conv(squeezed, block + ".se_block.conv1.conv", 1));
-        s = g.op("Sigmoid", conv(s, block + ".se_block.conv2.conv", 1));
+        String squeezed = g.op("ReduceMean", h, g.longs(TIME));
+        String s = g.op("Relu", convolve(squeezed, block + ".se_block.conv1.conv", 1));
+        s = g.op("Sigmoid", convolve(s, block + ".se_block.conv2.conv", 1));
         h = g.op("Mul", h, s);
         return g.op("Add", h, residual);
     }
 
-    /** Attentive statistics pooling: [1, C, T] to [1, 2C, 1] (weighted mean, then weighted std). */
+    /** Attentive statistics pooling: [T, C] to [1, 2C] (weighted mean, then weighted std). */
     private String attentiveStatisticsPooling(String x) {
         int channels = params.mfaChannels();
         int attention = params.attentionChannels();
-        float[] w = weights.get("asp.tdnn.conv.conv.weight");
         int inputs = params.globalContext() ? 3 * channels : channels;
-        String a = g.op("Conv", List.of(x, g.weight("asp.tdnn.x", columns(w, attention, inputs, 0, channels),
-                        attention, channels, 1), g.weight("asp.tdnn.b", weights.get("asp.tdnn.conv.conv.bias"),
-                        attention)),
-                Attribute.ints("kernel_shape", 1));
+        float[] w = weights.get("asp.tdnn.conv.conv.weight");
+        String bias = g.weight("asp.tdnn.conv.conv.bias", weights.get("asp.tdnn.conv.conv.bias"), attention);
         if (params.globalContext()) {
             // The utterance mean and std are the same for every frame, so their share of the 1x1 convolution is
-            // one column vector added to all frames instead of 2C extra input rows per frame.
-            String mean = g.op("ReduceMean", x, g.longs(2));
+            // one row added to all frames instead of 2C extra input columns per frame.
+            String mean = g.op("ReduceMean", x, g.longs(TIME));
             String std = std(x, mean, null);
-            String context = g.op("Concat", List.of(mean, std), Attribute.of("axis", 1L));
-            String projected = g.op("Conv", context, g.weight("asp.tdnn.context",
-                            columns(w, attention, inputs, channels, 3 * channels), attention, 2L * channels, 1),
-                    Attribute.ints("kernel_shape", 1));
-            a = g.op("Add", a, projected);
+            String context = g.op("Concat", List.of(mean, std), Attribute.of("axis", CHANNELS));
+            bias = g.op("Gemm", List.of(context, g.weight("asp.tdnn.context",
+                    transposedColumns(w, attention, inputs, channels, inputs), 2L * channels, attention), bias));
         }
+        String a = g.op("Gemm", List.of(x, g.weight("asp.tdnn.frames",
+                transposedColumns(w, attention, inputs, 0, channels), channels, attention), bias));
         a = g.op("Relu", a);
         a = affine(a, weights.batchNorm("asp.tdnn.norm.norm"), "asp.tdnn.norm");
         a = g.op("Tanh", a);
-        a = conv(a, "asp.conv.conv", 1);
-        String attentionWeights = g.op("Softmax", a, Attribute.of("axis", 2L));
-        String mean = g.op("ReduceSum", g.op("Mul", x, attentionWeights), g.longs(2));
+        a = convolve(a, "asp.conv.conv", 1);
+        String attentionWeights = g.op("Softmax", a, Attribute.of("axis", TIME));
+        String mean = g.op("ReduceSum", g.op("Mul", x, attentionWeights), g.longs(TIME));
         String std = std(x, mean, attentionWeights);
-        return g.op("Concat", List.of(mean, std), Attribute.of("axis", 1L));
+        return g.op("Concat", List.of(mean, std), Attribute.of("axis", CHANNELS));
     }
 
     /**
@@ -148,42 +155,69 @@ public final class EcapaOnnxBuilder {
     private String std(String x, String mean, String frameWeights) {
         String centered = g.op("Sub", x, mean);
         String squared = g.op("Mul", centered, centered);
-        String variance = frameWeights == null ? g.op("ReduceMean", squared, g.longs(2))
-                : g.op("ReduceSum", g.op("Mul", squared, frameWeights), g.longs(2));
+        String variance = frameWeights == null ? g.op("ReduceMean", squared, g.longs(TIME))
+                : g.op("ReduceSum", g.op("Mul", squared, frameWeights), g.longs(TIME));
         return g.op("Sqrt", g.op("Max", variance, g.weight("eps", new float[]{STATISTICS_EPS}, 1)));
     }
 
     /** TDNNBlock: reflect-padded "same" Conv1d, ReLU, then BatchNorm (in that order). */
-    private String tdnn(String x, String prefix, int kernel, int dilation) {
-        String y = conv(x, prefix + ".conv.conv", dilation);
-        y = g.op("Relu", y);
+    private String tdnn(String x, String prefix, int dilation) {
+        String y = g.op("Relu", convolve(x, prefix + ".conv.conv", dilation));
         return affine(y, weights.batchNorm(prefix + ".norm.norm"), prefix + ".norm");
     }
 
-    private String conv(String x, String prefix, int dilation) {
+    /** speechbrain Conv1d (padding "same", padding_mode "reflect") of a [T, in] value as one Gemm. */
+    private String convolve(String x, String prefix, int dilation) {
         int[] shape = weights.shape(prefix + ".weight");
+        int out = shape[0];
+        int in = shape[1];
         int kernel = shape[2];
-        int pad = dilation * (kernel - 1) / 2;
-        if (pad > 0) {
-            x = g.op("Pad", List.of(x, g.longs(0, 0, pad, 0, 0, pad)), Attribute.of("mode", "reflect"));
+        String columns = x;
+        if (kernel > 1) {
+            int pad = dilation * (kernel - 1) / 2;
+            String padded = g.op("Pad", List.of(x, g.longs(pad, 0, pad, 0)), Attribute.of("mode", "reflect"));
+            List<String> taps = new ArrayList<>();
+            for (int j = 0; j < kernel; j++) {
+                long start = (long) j * dilation;
+                // Negative ends count from the end of the padded frames, so the graph works for any T.
+                long end = j == kernel - 1 ? Long.MAX_VALUE : start - 2L * pad;
+                taps.add(g.op("Slice", List.of(padded, g.longs(start), g.longs(end), g.longs(TIME))));
+            }
+            columns = g.op("Concat", taps, Attribute.of("axis", CHANNELS));
         }
-        String w = g.weight(prefix + ".weight", weights.get(prefix + ".weight"), shape[0], shape[1], kernel);
-        String b = g.weight(prefix + ".bias", weights.get(prefix + ".bias"), shape[0]);
-        return g.op("Conv", List.of(x, w, b), Attribute.ints("kernel_shape", kernel),
-                Attribute.ints("dilations", dilation));
+        String w = g.weight(prefix + ".weight", im2colMatrix(weights.get(prefix + ".weight"), out, in, kernel),
+                (long) kernel * in, out);
+        String b = g.weight(prefix + ".bias", weights.get(prefix + ".bias"), out);
+        return g.op("Gemm", List.of(columns, w, b));
     }
 
     private String affine(String x, Affine affine, String name) {
         int n = affine.scale().length;
-        String scaled = g.op("Mul", x, g.weight(name + ".scale", toFloats(affine.scale()), n, 1));
-        return g.op("Add", scaled, g.weight(name + ".shift", toFloats(affine.shift()), n, 1));
+        String scaled = g.op("Mul", x, g.weight(name + ".scale", toFloats(affine.scale()), n));
+        return g.op("Add", scaled, g.weight(name + ".shift", toFloats(affine.shift()), n));
     }
 
-    /** Columns [from, to) of a [rows, inputs, 1] conv weight, as a [rows, to - from] row-major matrix. */
-    private static float[] columns(float[] w, int rows, int inputs, int from, int to) {
-        float[] out = new float[rows * (to - from)];
+    /** Conv weight [out, in, k] as the [k * in, out] matrix that multiplies im2col rows (tap-major columns). */
+    private static float[] im2colMatrix(float[] w, int out, int in, int kernel) {
+        float[] m = new float[kernel * in * out];
+        for (int o = 0; o < out; o++) {
+            for (int c = 0; c < in; c++) {
+                for (int j = 0; j < kernel; j++) {
+                    m[(j * in + c) * out + o] = w[(o * in + c) * kernel + j];
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Input columns [from, to) of a [rows, inputs, 1] conv weight, transposed to a [to - from, rows] matrix. */
+    private static float[] transposedColumns(float[] w, int rows, int inputs, int from, int to) {
+        int width = to - from;
+        float[] out = new float[width * rows];
         for (int r = 0; r < rows; r++) {
-            System.arraycopy(w, r * inputs + from, out, r * (to - from), to - from);
+            for (int c = 0; c < width; c++) {
+                out[c * rows + r] = w[r * inputs + from + c];
+            }
         }
         return out;
     }
