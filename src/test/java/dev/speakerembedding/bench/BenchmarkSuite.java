@@ -1,0 +1,321 @@
+package dev.speakerembedding.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static dev.speakerembedding.bench.BenchUtil.log;
+import static dev.speakerembedding.bench.BenchUtil.median;
+
+/**
+ * The whole benchmark, run by {@code scripts/benchmark.sh}: starts the Hub stand-in as its own process serving the
+ * full-size checkpoint, runs the in-process benchmarks in processes of their own, starts real Liberty servers (the
+ * service, and the same server without the application) from a private copy of the installed server, drives them
+ * with the load generator in another process, and writes every figure to {@code results.properties}, then the
+ * table and the plot ({@link BenchmarkReport}).
+ *
+ * <p>Options: {@code --out <dir> --wlp <Liberty install> --server-template <installed server dir> --model
+ * <snapshot dir> --conformance <dir> [--starts 3] [--seconds 20] [--warmup 5] [--soak 5000] [--runs 40]
+ * [--sweep] [--quick]}. The classpath comes from CLASSPATH and is inherited by every child JVM.
+ */
+public final class BenchmarkSuite {
+
+    static final String REPO_ID = "speechbrain/spkrec-ecapa-voxceleb";
+    static final String APP_SERVER = "speakerEmbedding";
+    static final String NO_APP_SERVER = "noApplication";
+    /** Service settings passed from the suite's environment to the benchmarked server (for tuning runs). */
+    static final List<String> PASS_THROUGH = List.of("ONNX_INTRA_OP_THREADS", "MAX_CONCURRENT_INFERENCES",
+            "MAX_QUEUED_REQUESTS", "QUEUE_TIMEOUT_MS");
+
+    private final Map<String, String> args;
+    private final Path out;
+    private final Path run;
+    private final BenchUtil.Results results = new BenchUtil.Results();
+    private Process standIn;
+    private String endpoint;
+
+    private BenchmarkSuite(Map<String, String> args) {
+        this.args = args;
+        this.out = Path.of(args.getOrDefault("--out", "target/benchmark")).toAbsolutePath();
+        this.run = out.resolve("run");
+    }
+
+    public static void main(String[] argv) throws Exception {
+        BenchmarkSuite suite = new BenchmarkSuite(PipelineBenchmark.parse(argv));
+        int status = 0;
+        try {
+            suite.runAll();
+        } catch (Exception e) {
+            e.printStackTrace();
+            status = 1;
+        } finally {
+            suite.stopStandIn();
+        }
+        System.exit(status);
+    }
+
+    private boolean quick() {
+        return args.containsKey("--quick");
+    }
+
+    private int intArg(String name, int normal, int quick) {
+        return Integer.parseInt(args.getOrDefault(name, Integer.toString(quick() ? quick : normal)));
+    }
+
+    private void runAll() throws Exception {
+        Instant started = Instant.now();
+        Files.createDirectories(run);
+        results.put("suite.started", started.toString());
+        results.put("suite.load_before", BenchUtil.loadAverage());
+        results.put("suite.cores", Runtime.getRuntime().availableProcessors());
+        results.put("suite.quick", quick() ? "yes" : "no");
+        Path model = Path.of(PipelineBenchmark.require(args, "--model"));
+        Path conformance = Path.of(PipelineBenchmark.require(args, "--conformance"));
+        Path userDir = prepareUserDir(Path.of(PipelineBenchmark.require(args, "--server-template")));
+        Path wlp = Path.of(PipelineBenchmark.require(args, "--wlp"));
+        Path clip3 = run.resolve("clip-3s-16k-mono.wav");
+        Files.write(clip3, Clips.mono16k(conformance, 3));
+
+        startStandIn(model);
+
+        log("== item 2: download through the Hub stand-in, conversion (in process)");
+        child("download", DownloadBenchmark.class, "--endpoint", endpoint, "--repo", REPO_ID,
+                "--work", run.resolve("download-work").toString(), "--reps", Integer.toString(intArg("--reps", 3, 2)));
+
+        log("== item 3: pipeline, bare session and MatMul floor (in process)");
+        List<String> pipelineArgs = new ArrayList<>(List.of("--model", model.toString(), "--conformance",
+                conformance.toString(), "--runs", Integer.toString(intArg("--runs", 40, 15)),
+                "--throughput-seconds", Integer.toString(intArg("--throughput-seconds", 10, 4))));
+        if (args.containsKey("--sweep")) {
+            pipelineArgs.add("--sweep");
+        }
+        child("pipeline", PipelineBenchmark.class, pipelineArgs.toArray(String[]::new));
+
+        Path cache = run.resolve("model-cache");
+        BenchUtil.deleteRecursively(cache);
+        Map<String, String> appEnv = new LinkedHashMap<>();
+        appEnv.put("MODEL_CACHE_DIR", cache.toString());
+        appEnv.put("HF_ENDPOINT", endpoint);
+        appEnv.put("EMBEDDING_MODEL", REPO_ID);
+        for (String k : PASS_THROUGH) {
+            if (System.getenv(k) != null) {
+                appEnv.put(k, System.getenv(k));
+                results.put("server.env." + k, System.getenv(k));
+            }
+        }
+        Path appOut = run.resolve("server-app");
+        Path noAppOut = run.resolve("server-noapp");
+        BenchUtil.deleteRecursively(appOut);
+        BenchUtil.deleteRecursively(noAppOut);
+
+        log("== item 2: first start of the service (empty cache, model from the Hub stand-in)");
+        try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
+            double ms = s.awaitReadyMillis(Duration.ofMinutes(5));
+            results.put("firststart.ready_ms", ms);
+            String messages = s.messages();
+            parseDownloadLog(messages);
+            parseLoadedLog(messages, "firststart");
+            log("first start: ready %.0f ms after launch", ms);
+        }
+
+        log("== item 1: warm start, the service against the same server without an application");
+        int starts = intArg("--starts", 3, 1);
+        // untimed first start of the server without application creates its workarea, as the app's did above
+        try (BenchServer s = BenchServer.launch(wlp, userDir, NO_APP_SERVER, noAppOut, Map.of())) {
+            s.awaitReadyMillis(Duration.ofMinutes(3));
+        }
+        double[] noApp = new double[starts];
+        double[] app = new double[starts];
+        double[] modelLog = new double[starts];
+        for (int i = 0; i < starts; i++) {
+            try (BenchServer s = BenchServer.launch(wlp, userDir, NO_APP_SERVER, noAppOut, Map.of())) {
+                noApp[i] = s.awaitReadyMillis(Duration.ofMinutes(3));
+            }
+            try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
+                app[i] = s.awaitReadyMillis(Duration.ofMinutes(3));
+                modelLog[i] = lastLoadedSeconds(s.messages()) * 1000;
+            }
+            log("warm start %d: without application %.0f ms, with the model %.0f ms (model loaded in %.0f ms by its"
+                    + " log)", i, noApp[i], app[i], modelLog[i]);
+        }
+        results.put("warmstart.starts", starts);
+        results.put("warmstart.noapp_ms", median(noApp));
+        results.put("warmstart.app_ms", median(app));
+        results.put("warmstart.added_ms", median(app) - median(noApp));
+        results.put("warmstart.model_log_ms", median(modelLog));
+        for (int i = 0; i < starts; i++) {
+            results.put("warmstart.run" + i + ".noapp_ms", noApp[i]);
+            results.put("warmstart.run" + i + ".app_ms", app[i]);
+        }
+
+        log("== items 4 and 5: HTTP load and memory");
+        try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
+            s.awaitReadyMillis(Duration.ofMinutes(3));
+            TimeUnit.SECONDS.sleep(2);
+            results.put("memory.rss_after_start", s.rssBytes());
+            results.put("memory.pid_status_threads", BenchUtil.procStatusKb(s.pid(), "Threads:"));
+            log("RSS after start: %.1f MiB", s.rssBytes() / 1048576.0);
+            int soak = intArg("--soak", 5000, 1000);
+            child("soak", HttpLoad.class, "--base", s.base().toString(), "--wav", clip3.toString(), "--requests",
+                    Integer.toString(soak), "--concurrency", "4", "--rss-pid", Long.toString(s.pid()),
+                    "--rss-every", Integer.toString(soak / 5), "--prefix", "memory.soak");
+            child("http", HttpLoad.class, "--base", s.base().toString(), "--wav", clip3.toString(), "--levels",
+                    args.getOrDefault("--levels", "1,2,4,8"),
+                    "--seconds", Integer.toString(intArg("--seconds", 20, 6)),
+                    "--warmup", Integer.toString(intArg("--warmup", 5, 2)), "--prefix", "http");
+            results.put("memory.rss_end", s.rssBytes());
+        }
+        results.put("suite.load_after", BenchUtil.loadAverage());
+        results.put("suite.seconds", Duration.between(started, Instant.now()).toSeconds());
+        stopStandIn();
+
+        BenchUtil.Results all = new BenchUtil.Results().putAll(results);
+        for (String part : List.of("download", "pipeline", "soak", "http")) {
+            Path f = run.resolve(part + ".properties");
+            if (Files.exists(f)) {
+                all.putAll(BenchUtil.Results.read(f));
+            }
+        }
+        all.write(out.resolve("results.properties"));
+        BenchmarkReport.render(all, out);
+    }
+
+    /**
+     * A private WLP_USER_DIR: the installed server (server.xml, jvm.options, server.env, lib/global, the war in
+     * dropins) copied as {@value #APP_SERVER}, and the same configuration without any application as
+     * {@value #NO_APP_SERVER}.
+     */
+    private Path prepareUserDir(Path template) throws IOException {
+        Path userDir = run.resolve("wlp-usr");
+        BenchUtil.deleteRecursively(userDir);
+        for (String name : List.of(APP_SERVER, NO_APP_SERVER)) {
+            Path target = userDir.resolve("servers").resolve(name);
+            try (Stream<Path> files = Files.walk(template)) {
+                for (Path p : files.toList()) {
+                    String rel = template.relativize(p).toString();
+                    if (rel.startsWith("workarea") || rel.startsWith("logs") || rel.startsWith("apps")
+                            || (rel.startsWith("dropins") && name.equals(NO_APP_SERVER))) {
+                        continue;
+                    }
+                    Path dest = target.resolve(rel);
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(dest);
+                    } else {
+                        Files.createDirectories(dest.getParent());
+                        Files.copy(p, dest, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            Files.createDirectories(target.resolve("dropins"));
+        }
+        if (!Files.isRegularFile(userDir.resolve("servers").resolve(APP_SERVER).resolve("dropins/speaker-embedding.war"))) {
+            throw new IllegalStateException("no speaker-embedding.war in " + template.resolve("dropins")
+                    + ": build first (scripts/benchmark.sh does)");
+        }
+        return userDir;
+    }
+
+    private void startStandIn(Path model) throws Exception {
+        Path log = run.resolve("hub-stand-in.log");
+        Files.deleteIfExists(log);
+        ProcessBuilder pb = new ProcessBuilder(javaCommand(), "-Xmx1g",
+                "dev.speakerembedding.testing.hubstandin.HubStandIn", "--repo", REPO_ID + "=" + model);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(log.toFile());
+        standIn = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!standIn.isAlive()) {
+                throw new IllegalStateException("the Hub stand-in exited: " + Files.readString(log));
+            }
+            for (String line : Files.readAllLines(log)) {
+                if (line.startsWith("HUB_STANDIN_ENDPOINT=")) {
+                    endpoint = line.substring("HUB_STANDIN_ENDPOINT=".length()).trim();
+                    log("Hub stand-in (pid %d) serves %s at %s", standIn.pid(), model, endpoint);
+                    return;
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        throw new IllegalStateException("the Hub stand-in did not start: " + Files.readString(log));
+    }
+
+    private void stopStandIn() {
+        if (standIn != null && standIn.isAlive()) {
+            standIn.destroy();
+            try {
+                standIn.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            standIn.destroyForcibly();
+        }
+    }
+
+    /** Runs a benchmark class in a JVM of its own (CLASSPATH inherited); its results go to run/NAME.properties. */
+    private void child(String name, Class<?> main, String... childArgs) throws Exception {
+        List<String> command = new ArrayList<>(List.of(javaCommand(), "-Djava.awt.headless=true", main.getName()));
+        command.addAll(List.of(childArgs));
+        command.addAll(List.of("--out", run.resolve(name + ".properties").toString()));
+        Files.deleteIfExists(run.resolve(name + ".properties"));
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+        Process p = pb.start();
+        int status = p.waitFor();
+        if (status != 0) {
+            throw new IllegalStateException(name + " (" + main.getSimpleName() + ") failed with exit status " + status);
+        }
+    }
+
+    static String javaCommand() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    private static final Pattern DOWNLOADED = Pattern.compile(
+            "Downloaded embedding_model\\.ckpt: ([0-9.]+) MB in ([0-9.]+) s \\(([0-9.]+) MB/s\\)");
+    private static final Pattern LOADED = Pattern.compile("Model pre-loaded successfully: \\S+ in ([0-9.]+) s");
+
+    private void parseDownloadLog(String messages) {
+        Matcher m = DOWNLOADED.matcher(messages);
+        if (m.find()) {
+            results.put("firststart.ckpt_log_mb_s", Double.parseDouble(m.group(3)));
+            results.put("firststart.ckpt_log_s", Double.parseDouble(m.group(2)));
+        }
+    }
+
+    private void parseLoadedLog(String messages, String prefix) {
+        double s = lastLoadedSeconds(messages);
+        if (!Double.isNaN(s)) {
+            results.put(prefix + ".model_log_ms", s * 1000);
+        }
+    }
+
+    /** The "pre-loaded in X s" figure of the last start in messages.log (it is rewritten at every start). */
+    static double lastLoadedSeconds(String messages) {
+        Matcher m = LOADED.matcher(messages);
+        double last = Double.NaN;
+        while (m.find()) {
+            last = Double.parseDouble(m.group(1));
+        }
+        return last;
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
