@@ -9,7 +9,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * tell why no model is loaded.
  */
 @Schema(name = "Status", description = "Service and model status (compatible with the Python service's /health).")
-@JsonbPropertyOrder({"status", "model_loaded", "model_cached", "device", "model_name", "offline_mode", "cache_dir",
+@JsonbPropertyOrder({"status", "modelLoaded", "modelCached", "device", "modelName", "offlineMode", "cacheDir",
         "state", "error"})
 public record StatusDocument(
         @Schema(description = "healthy (model loaded), loading, or unhealthy (see error)", example = "healthy")

@@ -6,6 +6,7 @@ import dev.speakerembedding.hub.CorruptCacheException;
 import dev.speakerembedding.hub.DownloadListener;
 import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubException;
+import dev.speakerembedding.hub.HubUnavailableException;
 import dev.speakerembedding.hub.ModelFetcher;
 import dev.speakerembedding.hub.ModelFormat;
 import dev.speakerembedding.hub.OfflineCacheMissException;
@@ -48,6 +49,12 @@ public final class ModelManager implements AutoCloseable {
     }
 
     private static final Logger LOG = Logger.getLogger(ModelManager.class.getName());
+
+    /** What an operator can do when the Hub cannot be reached; the service keeps retrying meanwhile. */
+    static final String UNREACHABLE_REMEDY = "The Hub is unreachable and the model is not cached; retrying with "
+            + "backoff. To provide the model: restore network access to HF_ENDPOINT, or point HF_ENDPOINT at a mirror, "
+            + "or fill MODEL_CACHE_DIR with scripts/download-embedding-model.sh on a machine with network and mount it "
+            + "here (HF_HUB_OFFLINE=1 then avoids any network access)";
 
     private final Settings settings;
     private final HubCache cache;
@@ -143,7 +150,9 @@ public final class ModelManager implements AutoCloseable {
                     fail(e.getMessage(), e, attemptNumber);
                     return;
                 }
-                waitToRetry(e.getMessage(), e, attemptNumber);
+                String message = e instanceof HubUnavailableException
+                        ? e.getMessage() + ". " + UNREACHABLE_REMEDY : e.getMessage();
+                waitToRetry(message, e, attemptNumber);
             } catch (ModelFormatException e) {
                 fail("The model files do not form a supported model: " + e.getMessage(), e, attemptNumber);
                 return;

@@ -1,0 +1,155 @@
+package dev.speakerembedding.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.DownloadListener;
+import dev.speakerembedding.hub.HubCache;
+import dev.speakerembedding.hub.HubClient;
+import dev.speakerembedding.hub.HubSettings;
+import dev.speakerembedding.hub.ModelFetcher;
+import dev.speakerembedding.hub.ModelFormat;
+import dev.speakerembedding.hub.RepoRef;
+import dev.speakerembedding.hub.Secret;
+import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.testing.Npy;
+import dev.speakerembedding.testing.hubstandin.HubStandIn;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lifecycle's state machine, in process, with the Hub stand-in and the small conformance model. */
+class ModelManagerTest {
+
+    private static final String REPO = "conformance/ecapa-small";
+
+    @TempDir
+    Path tmp;
+
+    private ModelManager manager(HubStandIn hub, Path cache, boolean offline) throws Exception {
+        HubSettings settings = new HubSettings(hub.endpoint(), Secret.none(), Duration.ofSeconds(2),
+                Duration.ofSeconds(5), 1, Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(50));
+        HubCache hubCache = new HubCache(cache);
+        HubClient client = offline ? null : new HubClient(settings);
+        ModelManager.Settings s = new ModelManager.Settings(RepoRef.of(REPO, "main"), ModelFormat.SPEECHBRAIN_ECAPA,
+                offline, Duration.ofMillis(100), Duration.ofMillis(200));
+        return new ModelManager(s, hubCache, listener -> new ModelFetcher(hubCache, client, listener),
+                snapshot -> new SpeakerEmbedder(EcapaModel.load(snapshot.snapshotDir(), tmp.resolve("onnx"),
+                        ModelRuntimeOptions.defaults())));
+    }
+
+    private static LifecycleStatus await(ModelManager m, Predicate<LifecycleStatus> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            LifecycleStatus s = m.status();
+            if (condition.test(s)) {
+                return s;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("condition not reached; last status " + m.status());
+    }
+
+    @Test
+    void downloadsLoadsAndReportsReadyWithCommitAndLoadTime() throws Exception {
+        try (HubStandIn hub = HubStandIn.start()) {
+            String commit = hub.addRepo(REPO, null, Npy.conformanceDir().resolve("small"), false);
+            try (ModelManager m = manager(hub, tmp.resolve("cache"), false)) {
+                assertEquals(LifecycleState.STARTING, m.status().state());
+                assertFalse(m.modelCached());
+                m.start();
+                LifecycleStatus s = await(m, st -> st.state() == LifecycleState.READY);
+                assertEquals(commit, s.commit());
+                assertNull(s.lastError());
+                assertNotNull(s.loadedAt());
+                assertTrue(m.embedder().isPresent());
+                assertEquals(32, m.embedder().get().dimension());
+                assertTrue(m.modelCached());
+                assertTrue(m.alive());
+            }
+        }
+    }
+
+    @Test
+    void offlineWithoutCacheWaitsWithTheSeedMessageThenLoadsWhenTheCacheIsFilled() throws Exception {
+        try (HubStandIn hub = HubStandIn.start()) {
+            hub.addRepo(REPO, null, Npy.conformanceDir().resolve("small"), false);
+            Path cache = tmp.resolve("cache");
+            try (ModelManager m = manager(hub, cache, true)) {
+                m.start();
+                LifecycleStatus s = await(m, st -> st.state() == LifecycleState.WAITING_TO_RETRY);
+                assertTrue(s.lastError().startsWith("Model not cached and offline mode is enabled"), s.lastError());
+                assertNotNull(s.nextRetryAt());
+                assertTrue(m.embedder().isEmpty());
+                assertEquals(0, hub.requestCount(), "offline: no request at all");
+                // Another process fills the cache.
+                new ModelFetcher(new HubCache(cache), new HubClient(new HubSettings(hub.endpoint(), Secret.none(),
+                        Duration.ofSeconds(2), Duration.ofSeconds(5), 1, Duration.ofSeconds(1))), DownloadListener.none())
+                        .ensure(RepoRef.of(REPO, "main"), ModelFormat.SPEECHBRAIN_ECAPA, false);
+                await(m, st -> st.state() == LifecycleState.READY);
+            }
+        }
+    }
+
+    @Test
+    void unreachableHubIsRetriedWithRemedyAndRecoversByItself() throws Exception {
+        try (HubStandIn hub = HubStandIn.start()) {
+            hub.addRepo(REPO, null, Npy.conformanceDir().resolve("small"), false);
+            hub.failNext(10_000, 503);
+            try (ModelManager m = manager(hub, tmp.resolve("cache"), false)) {
+                m.start();
+                LifecycleStatus s = await(m, st -> st.state() == LifecycleState.WAITING_TO_RETRY);
+                assertTrue(s.lastError().contains("HF_ENDPOINT"), "says how to provide a model: " + s.lastError());
+                await(m, st -> st.attempts() >= 2);
+                hub.clearFaults();
+                await(m, st -> st.state() == LifecycleState.READY);
+            }
+        }
+    }
+
+    @Test
+    void unknownRepositoryFailsWithoutRetrying() throws Exception {
+        try (HubStandIn hub = HubStandIn.start()) {
+            try (ModelManager m = manager(hub, tmp.resolve("cache"), false)) {
+                m.start();
+                LifecycleStatus s = await(m, st -> st.state() == LifecycleState.FAILED);
+                assertTrue(s.lastError().contains("EMBEDDING_MODEL"), s.lastError());
+                int requests = hub.requestCount();
+                Thread.sleep(400);
+                assertEquals(requests, hub.requestCount(), "no further attempts after a permanent failure");
+                assertTrue(m.alive(), "a permanent failure is not a reason for liveness to fail");
+            }
+        }
+    }
+
+    @Test
+    void backoffDoublesUpToTheCapWithJitter() throws Exception {
+        try (HubStandIn hub = HubStandIn.start(); ModelManager m = manager(hub, tmp.resolve("cache"), true)) {
+            for (int attempt = 1; attempt <= 30; attempt++) {
+                long expected = Math.min(200, 100L << Math.min(20, attempt - 1));
+                long ms = m.backoff(attempt).toMillis();
+                assertTrue(ms >= expected * 0.8 - 1 && ms <= expected * 1.2 + 1, "attempt " + attempt + ": " + ms);
+            }
+        }
+    }
+
+    @Test
+    void closeStopsTheWorkerAndReleasesTheModel() throws Exception {
+        try (HubStandIn hub = HubStandIn.start()) {
+            hub.addRepo(REPO, null, Npy.conformanceDir().resolve("small"), false);
+            ModelManager m = manager(hub, tmp.resolve("cache"), false);
+            m.start();
+            await(m, st -> st.state() == LifecycleState.READY);
+            m.close();
+            assertEquals(LifecycleState.STOPPED, m.status().state());
+            assertTrue(m.embedder().isEmpty());
+        }
+    }
+}
