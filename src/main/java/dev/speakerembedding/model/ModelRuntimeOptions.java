@@ -1,5 +1,7 @@
 package dev.speakerembedding.model;
 
+import java.util.Objects;
+
 /**
  * How the ONNX Runtime session runs.
  *
@@ -22,7 +24,7 @@ public record ModelRuntimeOptions(int intraOpThreads, int interOpThreads, Optimi
             throw new IllegalArgumentException("intraOpThreads must be >= 0 and interOpThreads >= 1, got "
                     + intraOpThreads + ", " + interOpThreads);
         }
-        java.util.Objects.requireNonNull(optimizationLevel, "optimizationLevel");
+        Objects.requireNonNull(optimizationLevel, "optimizationLevel");
     }
 
     public static ModelRuntimeOptions defaults() {
@@ -35,5 +37,9 @@ public record ModelRuntimeOptions(int intraOpThreads, int interOpThreads, Optimi
 
     public ModelRuntimeOptions withOptimizationLevel(OptimizationLevel level) {
         return new ModelRuntimeOptions(intraOpThreads, interOpThreads, level, allowSpinning);
+    }
+
+    public ModelRuntimeOptions withAllowSpinning(boolean spinning) {
+        return new ModelRuntimeOptions(intraOpThreads, interOpThreads, optimizationLevel, spinning);
     }
 }

@@ -82,12 +82,13 @@ public final class ModelBenchmark {
         ModelRuntimeOptions chosen = ModelRuntimeOptions.defaults().withIntraOpThreads(threads);
         configurations.add(chosen);
         if (sweep) {
-            for (int t = 1; t <= Runtime.getRuntime().availableProcessors(); t++) {
+            for (int t = 0; t <= Runtime.getRuntime().availableProcessors(); t++) {
                 for (OptimizationLevel level : OptimizationLevel.values()) {
-                    ModelRuntimeOptions o = ModelRuntimeOptions.defaults().withIntraOpThreads(t)
-                            .withOptimizationLevel(level);
-                    if (!o.equals(chosen)) {
-                        configurations.add(o);
+                    for (boolean spinning : new boolean[]{true, false}) {
+                        ModelRuntimeOptions o = new ModelRuntimeOptions(t, 1, level, spinning);
+                        if (!o.equals(chosen)) {
+                            configurations.add(o);
+                        }
                     }
                 }
             }
@@ -102,8 +103,9 @@ public final class ModelBenchmark {
                 try (EcapaModel model = EcapaModel.load(snapshot, converted, options)) {
                     Timing t = time(() -> model.embed(feats, frames), runs);
                     System.out.printf("  model: median %6.1f ms, p90 %6.1f ms, min %6.1f ms = %.2fx floor  "
-                                    + "[intra-op threads %d, %s]%n", t.median(), t.p90(), t.min(),
-                            t.median() / floor, options.intraOpThreads(), options.optimizationLevel());
+                                    + "[intra-op threads %d, %s, spinning %s]%n", t.median(), t.p90(), t.min(),
+                            t.median() / floor, options.intraOpThreads(), options.optimizationLevel(),
+                            options.allowSpinning());
                 }
             }
         }

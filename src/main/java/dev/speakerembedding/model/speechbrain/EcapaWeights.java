@@ -3,6 +3,7 @@ package dev.speakerembedding.model.speechbrain;
 import dev.speakerembedding.model.ModelFormatException;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class EcapaWeights {
                 throw new ModelFormatException(fileName + ": missing key " + e.getKey() + " (expected shape "
                         + TorchTensor.formatShape(e.getValue()) + ")");
             }
-            if (!java.util.Arrays.equals(tensor.shape(), e.getValue())) {
+            if (!Arrays.equals(tensor.shape(), e.getValue())) {
                 throw new ModelFormatException(fileName + ": key " + e.getKey() + " has shape "
                         + tensor.shapeString() + ", expected " + TorchTensor.formatShape(e.getValue()));
             }

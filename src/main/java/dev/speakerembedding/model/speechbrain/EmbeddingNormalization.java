@@ -3,6 +3,7 @@ package dev.speakerembedding.model.speechbrain;
 import dev.speakerembedding.model.ModelFormatException;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -55,7 +56,7 @@ public final class EmbeddingNormalization {
             return out;
         }
         if (value instanceof Long || value instanceof Double) {
-            java.util.Arrays.fill(out, ((Number) value).floatValue());
+            Arrays.fill(out, ((Number) value).floatValue());
             return out;
         }
         String found = value instanceof TorchTensor t ? t.dataType() + " " + t.shapeString() : String.valueOf(value);

@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,7 +40,7 @@ final class PickleMachine {
     /** A Python tuple (immutable, usable as a dict key). */
     record PyTuple(List<Object> items) {
         PyTuple {
-            items = java.util.Collections.unmodifiableList(new ArrayList<>(items));
+            items = Collections.unmodifiableList(new ArrayList<>(items));
         }
     }
 

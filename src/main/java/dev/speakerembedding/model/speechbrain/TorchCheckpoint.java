@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,7 @@ public final class TorchCheckpoint {
                 throw new ModelFormatException(fileName + ": top-level object is not a dict");
             }
             Materializer materializer = new Materializer(zip, prefix, order, fileName);
+            materializer.countReferences(map);
             Map<String, Object> result = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 if (!(e.getKey() instanceof String key)) {
@@ -81,7 +83,7 @@ public final class TorchCheckpoint {
 
     private static String archivePrefix(ZipFile zip, String fileName) throws ModelFormatException {
         String found = null;
-        for (ZipEntry entry : java.util.Collections.list(zip.entries())) {
+        for (ZipEntry entry : Collections.list(zip.entries())) {
             String name = entry.getName();
             int slash = name.indexOf('/');
             if (slash > 0 && name.indexOf('/', slash + 1) < 0 && name.endsWith("/" + PICKLE_NAME)) {
@@ -126,19 +128,35 @@ public final class TorchCheckpoint {
         }
     }
 
-    /** Turns tensor references into tensors, reading each storage once. */
+    /**
+     * Turns tensor references into tensors. A storage shared by several views is read once and kept only until
+     * its last view is built, so converting the full model holds each weight once rather than twice.
+     */
     private static final class Materializer {
         private final ZipFile zip;
         private final String prefix;
         private final ByteOrder order;
         private final String fileName;
-        private final Map<String, ByteBuffer> storages = new HashMap<>();
+        private final Map<String, Integer> pendingViews = new HashMap<>();
+        private final Map<String, ByteBuffer> shared = new HashMap<>();
 
         Materializer(ZipFile zip, String prefix, ByteOrder order, String fileName) {
             this.zip = zip;
             this.prefix = prefix;
             this.order = order;
             this.fileName = fileName;
+        }
+
+        void countReferences(Object value) {
+            if (value instanceof TensorRef ref) {
+                pendingViews.merge(ref.storage().key(), 1, Integer::sum);
+            } else if (value instanceof Map<?, ?> map) {
+                map.values().forEach(this::countReferences);
+            } else if (value instanceof List<?> list) {
+                list.forEach(this::countReferences);
+            } else if (value instanceof PyTuple tuple) {
+                tuple.items().forEach(this::countReferences);
+            }
         }
 
         Object convert(String path, Object value) throws IOException, ModelFormatException {
@@ -216,7 +234,8 @@ public final class TorchCheckpoint {
         }
 
         private ByteBuffer storage(String key, StorageRef ref) throws IOException, ModelFormatException {
-            ByteBuffer cached = storages.get(ref.key());
+            int remaining = pendingViews.merge(ref.key(), -1, Integer::sum);
+            ByteBuffer cached = remaining > 0 ? shared.get(ref.key()) : shared.remove(ref.key());
             if (cached != null) {
                 return cached.duplicate().order(order);
             }
@@ -232,7 +251,9 @@ public final class TorchCheckpoint {
                         + " has " + entry.getSize() + " bytes, expected " + expected);
             }
             ByteBuffer buffer = ByteBuffer.wrap(readEntry(zip, entry, Integer.MAX_VALUE, fileName)).order(order);
-            storages.put(ref.key(), buffer);
+            if (remaining > 0) {
+                shared.put(ref.key(), buffer);
+            }
             return buffer.duplicate().order(order);
         }
 

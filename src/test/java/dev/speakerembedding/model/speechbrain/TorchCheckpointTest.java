@@ -114,17 +114,25 @@ class TorchCheckpointTest {
             storage[i] = i;
         }
         Path file = temp.resolve("view.ckpt");
+        Map<String, TorchZipWriter.View> views = new LinkedHashMap<>();
         // The transpose of a [3,4] matrix that starts at element 2: element (r, c) sits at 2 + c * 4 + r.
-        TorchZipWriter.writeView(file, storage, 2, new int[]{4, 3}, new long[]{1, 4});
-        TorchTensor t = (TorchTensor) TorchCheckpoint.read(file).get("t");
+        views.put("t", new TorchZipWriter.View(2, new int[]{4, 3}, new long[]{1, 4}));
+        views.put("row", new TorchZipWriter.View(16, new int[]{4}, new long[]{1}));
+        views.put("scalar", new TorchZipWriter.View(19, new int[]{}, new long[]{}));
+        TorchZipWriter.writeViews(file, storage, views);
+        Map<String, Object> read = TorchCheckpoint.read(file);
+        TorchTensor t = (TorchTensor) read.get("t");
         assertArrayEquals(new int[]{4, 3}, t.shape());
         assertArrayEquals(new float[]{2, 6, 10, 3, 7, 11, 4, 8, 12, 5, 9, 13}, t.data());
+        assertArrayEquals(new float[]{16, 17, 18, 19}, ((TorchTensor) read.get("row")).data());
+        assertArrayEquals(new float[]{19}, ((TorchTensor) read.get("scalar")).data());
     }
 
     @Test
     void viewPastTheEndOfItsStorageIsRefused() throws IOException {
         Path file = temp.resolve("view.ckpt");
-        TorchZipWriter.writeView(file, new float[6], 1, new int[]{2, 3}, new long[]{3, 1});
+        TorchZipWriter.writeViews(file, new float[6],
+                Map.of("t", new TorchZipWriter.View(1, new int[]{2, 3}, new long[]{3, 1})));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> TorchCheckpoint.read(file));
         assertTrue(e.getMessage().contains("key t reads element 6 of a storage with 6"), e.getMessage());
     }

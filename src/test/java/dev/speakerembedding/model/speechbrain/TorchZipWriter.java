@@ -46,11 +46,19 @@ final class TorchZipWriter {
         }
     }
 
-    /** A one-tensor dict {"t": view} whose view has the given offset and strides into {@code storage}. */
-    static void writeView(Path file, float[] storage, long offset, int[] shape, long[] stride) throws IOException {
+    /** Where a tensor lies in its storage. */
+    record View(long offset, int[] shape, long[] stride) {
+    }
+
+    /** A dict of tensors that are all views into the one float storage {@code storage}. */
+    static void writeViews(Path file, float[] storage, Map<String, View> views) throws IOException {
         Pickle pickle = new Pickle();
-        pickle.op(0x80).op(2).op('}').op('(').string("t");
-        tensorReference(pickle, TorchTensor.DataType.FLOAT32, "0", storage.length, offset, shape, stride);
+        pickle.op(0x80).op(2).op('}').op('(');
+        views.forEach((name, view) -> {
+            pickle.string(name);
+            tensorReference(pickle, TorchTensor.DataType.FLOAT32, "0", storage.length, view.offset(), view.shape(),
+                    view.stride());
+        });
         pickle.op('u').op('.');
         ByteBuffer bytes = ByteBuffer.allocate(storage.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(storage);
