@@ -1,133 +1,154 @@
 package dev.speakerembedding.api;
 
-import dev.speakerembedding.audio.AudioFormatException;
 import dev.speakerembedding.config.ServiceConfig;
-import dev.speakerembedding.embedding.AudioLimits;
-import dev.speakerembedding.embedding.AudioRejectedException;
 import dev.speakerembedding.embedding.EmbeddingOptions;
 import dev.speakerembedding.embedding.EmbeddingResult;
-import dev.speakerembedding.embedding.SpeakerEmbedder;
-import dev.speakerembedding.lifecycle.LifecycleStatus;
-import dev.speakerembedding.lifecycle.ModelLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.EntityPart;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
-import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+/**
+ * POST /v1/embeddings. One operation in the contract, two methods here: JAX-RS picks the method by Content-Type,
+ * and only the first carries the OpenAPI description (the multipart method is hidden so the document holds one
+ * operation whose request body lists both forms).
+ */
 @Path("/embeddings")
 @ApplicationScoped
-@Tag(name = "embeddings")
+@Tag(name = "embeddings", description = "Speaker embeddings of audio files")
 public class EmbeddingResource {
 
+    static final Set<String> OPTIONS = Set.of("normalize", "unit_length");
+
     @Inject
-    ModelLifecycle lifecycle;
+    EmbeddingService service;
 
     @POST
     @Consumes({"audio/wav", "audio/x-wav", "audio/wave", MediaType.APPLICATION_OCTET_STREAM})
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
-    @Operation(operationId = "embedAudio", summary = "Embed one audio file",
-            description = "Decodes a WAV file (PCM 8/16/24/32-bit, float 32/64-bit, any channel count and sample rate), "
-                    + "resamples it to 16 kHz mono as speechbrain does and returns its speaker embedding: by default the "
-                    + "raw vector speechbrain's encode_batch returns.")
-    @RequestBody(required = true, content = @Content(mediaType = "audio/wav",
-            schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")))
-    @APIResponse(responseCode = "200", description = "The embedding",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EmbeddingResponse.class)))
-    @APIResponse(responseCode = "400", description = "Malformed audio or option",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "413", description = "Request body too large",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "415", description = "Unsupported media type or audio encoding",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "Audio too short, too long, or digital silence",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Model not loaded yet (see Retry-After and /v1/status)",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public EmbeddingResponse embed(
+    @Operation(operationId = "createEmbeddings", summary = "Embed one audio file or a batch",
+            description = "Decodes WAV audio (PCM 8/16/24/32-bit or float 32/64-bit, any channel count, sample rates "
+                    + "1000..768000 Hz), resamples it to 16 kHz mono as speechbrain's load_audio does and returns "
+                    + "its speaker embedding: by default the raw vector speechbrain's encode_batch returns. Send one "
+                    + "file as the body (audio/wav, audio/x-wav or application/octet-stream), or several as the "
+                    + "parts of a multipart/form-data body (any field names, e.g. `files`; at most MAX_BATCH_SIZE "
+                    + "parts); items come back in the order sent, each with the numbers the same file gets on its "
+                    + "own. A batch fails as a whole, and the problem's detail names the failing part.")
+    @RequestBody(required = true, description = "WAV audio: one file, or a multipart batch", content = {
+            @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "EmbeddingBatchForm")),
+            @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
+            @Content(mediaType = "audio/x-wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
+            @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
+                    schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+    @APIResponse(responseCode = "200", description = "One embedding per audio file, in the order sent",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = EmbeddingResponse.class), examples = {
+                    @ExampleObject(name = "single", summary = "One WAV file as the body",
+                            value = ApiExamples.EMBEDDING_SINGLE),
+                    @ExampleObject(name = "batch", summary = "Two multipart parts, unit_length=true",
+                            value = ApiExamples.EMBEDDING_BATCH)}))
+    @APIResponse(responseCode = "400", description = "malformed_audio, invalid_option or invalid_multipart "
+            + "(also body_read_failed when the upload broke off)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = {
+                    @ExampleObject(name = "malformed_audio", value = ApiExamples.MALFORMED_AUDIO),
+                    @ExampleObject(name = "invalid_option", value = ApiExamples.INVALID_OPTION),
+                    @ExampleObject(name = "invalid_multipart", value = ApiExamples.INVALID_MULTIPART)}))
+    @APIResponse(responseCode = "413", description = "request_too_large (MAX_REQUEST_BYTES) or batch_too_large "
+            + "(MAX_BATCH_SIZE)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = {
+                    @ExampleObject(name = "request_too_large", value = ApiExamples.REQUEST_TOO_LARGE),
+                    @ExampleObject(name = "batch_too_large", value = ApiExamples.BATCH_TOO_LARGE)}))
+    @APIResponse(responseCode = "415", description = "unsupported_media_type (Content-Type) or "
+            + "unsupported_audio_encoding (a WAV the service cannot decode)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = {
+                    @ExampleObject(name = "unsupported_media_type", value = ApiExamples.UNSUPPORTED_MEDIA_TYPE),
+                    @ExampleObject(name = "unsupported_audio_encoding",
+                            value = ApiExamples.UNSUPPORTED_AUDIO_ENCODING)}))
+    @APIResponse(responseCode = "422", description = "audio_too_short (MIN_AUDIO_SECONDS, and at least 640 "
+            + "samples at 16 kHz), audio_too_long (MAX_AUDIO_SECONDS) or audio_silent (every sample zero)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = {
+                    @ExampleObject(name = "audio_too_short", value = ApiExamples.AUDIO_TOO_SHORT),
+                    @ExampleObject(name = "audio_too_long", value = ApiExamples.AUDIO_TOO_LONG),
+                    @ExampleObject(name = "audio_silent", value = ApiExamples.AUDIO_SILENT)}))
+    @APIResponse(responseCode = "503", description = "model_not_ready (no model loaded yet, see /v1/status) or "
+            + "saturated (every inference slot busy and the wait queue full or timed out)",
+            headers = @Header(name = "Retry-After", description = "Seconds to wait before retrying",
+                    schema = @Schema(type = SchemaType.INTEGER)),
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = {
+                    @ExampleObject(name = "model_not_ready", value = ApiExamples.MODEL_NOT_READY),
+                    @ExampleObject(name = "saturated", value = ApiExamples.SATURATED)}))
+    public EmbeddingResponse embedFile(
             InputStream body,
-            @HeaderParam("Content-Length") Long contentLength,
-            @Parameter(description = "Apply speechbrain's mean_var_norm_emb (encode_batch normalize=True)")
+            @Parameter(description = "Apply speechbrain's mean_var_norm_emb (encode_batch normalize=True)",
+                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
             @QueryParam("normalize") String normalize,
-            @Parameter(description = "Scale the vector to unit L2 norm")
-            @QueryParam("unit_length") String unitLength) throws ProblemException {
-        EmbeddingOptions options = new EmbeddingOptions(flag("normalize", normalize), flag("unit_length", unitLength));
-        SpeakerEmbedder embedder = readyEmbedder();
-        ServiceConfig config = lifecycle.config();
-        byte[] wav = RequestBodies.readBounded(body, contentLength == null ? -1 : contentLength, config.maxRequestBytes());
-        EmbeddingResult result = embedOne(embedder, wav, options, config);
-        LifecycleStatus status = lifecycle.manager().orElseThrow().status();
-        return new EmbeddingResponse(config.modelId(), status.commit(), embedder.dimension(), options.normalize(),
-                options.unitLength(), List.of(new EmbeddingResponse.Item(0, result.embedding(),
-                result.durationSeconds(), result.sampleRateHz(), result.channelCount())));
+            @Parameter(description = "Scale each vector to unit L2 norm (after normalize)",
+                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
+            @QueryParam("unit_length") String unitLength,
+            @Context UriInfo uri) throws ProblemException {
+        EmbeddingOptions options = options(uri, normalize, unitLength);
+        EmbeddingService.LoadedModel model = service.readyModel();
+        byte[] wav = RequestBodies.readBounded(body, service.config().maxRequestBytes());
+        return embed(model, List.of(new AudioUpload(null, wav)), options);
     }
 
-    static boolean flag(String name, String value) throws ProblemException {
-        if (value == null || value.isEmpty()) {
-            return false;
-        }
-        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
-            case "true", "1", "yes" -> true;
-            case "false", "0", "no" -> false;
-            default -> throw new ProblemException(400, "invalid_option", "Invalid query option",
-                    "query option " + name + " must be true or false, got '" + truncate(value) + "'");
-        };
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(hidden = true)
+    public EmbeddingResponse embedBatch(List<EntityPart> parts, @QueryParam("normalize") String normalize,
+                                        @QueryParam("unit_length") String unitLength, @Context UriInfo uri)
+            throws ProblemException {
+        EmbeddingOptions options = options(uri, normalize, unitLength);
+        EmbeddingService.LoadedModel model = service.readyModel();
+        ServiceConfig config = service.config();
+        List<AudioUpload> uploads = RequestBodies.readAudioParts(parts, config.maxRequestBytes(),
+                config.maxBatchSize());
+        return embed(model, uploads, options);
     }
 
-    private static String truncate(String s) {
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    private static EmbeddingOptions options(UriInfo uri, String normalize, String unitLength) throws ProblemException {
+        QueryOptions.requireKnown(uri.getQueryParameters(), OPTIONS);
+        return new EmbeddingOptions(QueryOptions.flag("normalize", normalize),
+                QueryOptions.flag("unit_length", unitLength));
     }
 
-    SpeakerEmbedder readyEmbedder() throws ProblemException {
-        var embedder = lifecycle.embedder();
-        if (embedder.isPresent()) {
-            return embedder.get();
+    private EmbeddingResponse embed(EmbeddingService.LoadedModel model, List<AudioUpload> uploads,
+                                    EmbeddingOptions options) throws ProblemException {
+        List<EmbeddingResult> results = service.embedAll(model, uploads, options);
+        List<EmbeddingResponse.Item> items = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            EmbeddingResult r = results.get(i);
+            items.add(new EmbeddingResponse.Item(i, uploads.get(i).name(), r.embedding(), r.durationSeconds(),
+                    r.sampleRateHz(), r.channelCount()));
         }
-        String why = lifecycle.manager().map(m -> m.status().lastError()).orElse(null);
-        if (why == null) {
-            why = lifecycle.configurationError().orElse("the model is still loading");
-        }
-        int retryAfter = lifecycle.manager().map(m -> m.status().nextRetryAt())
-                .map(t -> (int) Math.max(1, Duration.between(Instant.now(), t).toSeconds() + 1)).orElse(5);
-        throw new ProblemException(503, "model_not_ready", "Model not ready",
-                "no model is loaded yet: " + why + " (see /v1/status)", retryAfter);
-    }
-
-    static EmbeddingResult embedOne(SpeakerEmbedder embedder, byte[] wav, EmbeddingOptions options,
-                                    ServiceConfig config) throws ProblemException {
-        try {
-            return embedder.embed(wav, options, new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds()));
-        } catch (AudioFormatException e) {
-            throw switch (e.reason()) {
-                case UNSUPPORTED_ENCODING -> new ProblemException(415, "unsupported_audio_encoding",
-                        "Unsupported audio encoding", e.getMessage());
-                case TOO_LARGE -> new ProblemException(422, "audio_too_long", "Audio too long", e.getMessage());
-                case MALFORMED, TRUNCATED -> new ProblemException(400, "malformed_audio", "Malformed audio",
-                        e.getMessage());
-            };
-        } catch (AudioRejectedException e) {
-            throw switch (e.reason()) {
-                case TOO_SHORT -> new ProblemException(422, "audio_too_short", "Audio too short",
-                        e.getMessage() + " (MIN_AUDIO_SECONDS)");
-                case TOO_LONG -> new ProblemException(422, "audio_too_long", "Audio too long",
-                        e.getMessage() + " (MAX_AUDIO_SECONDS)");
-                case SILENCE -> new ProblemException(422, "audio_silent", "Digital silence", e.getMessage());
-            };
-        }
+        return new EmbeddingResponse(service.config().modelId(), model.commit(), model.embedder().dimension(),
+                options.normalize(), options.unitLength(), items);
     }
 }

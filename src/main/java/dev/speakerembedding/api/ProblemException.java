@@ -3,24 +3,34 @@ package dev.speakerembedding.api;
 /** A request that is answered with a problem document; thrown by resources, turned into a response once. */
 public final class ProblemException extends Exception {
 
-    private final transient Problem problem;
+    private static final long serialVersionUID = 1L;
+
+    private final ProblemType type;
+    private final String detail;
     private final Integer retryAfterSeconds;
 
-    public ProblemException(int status, String code, String title, String detail) {
-        this(status, code, title, detail, null);
-    }
-
-    public ProblemException(int status, String code, String title, String detail, Integer retryAfterSeconds) {
-        super(code + ": " + detail);
-        this.problem = Problem.of(status, code, title, detail);
+    ProblemException(ProblemType type, String detail, Integer retryAfterSeconds) {
+        super(type.code() + ": " + detail);
+        this.type = type;
+        this.detail = detail;
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
-    public Problem problem() {
-        return problem;
+    public ProblemType type() {
+        return type;
     }
 
+    public Problem problem() {
+        return Problem.of(type, detail);
+    }
+
+    /** Seconds for the Retry-After header, or null when retrying the same request cannot help. */
     public Integer retryAfterSeconds() {
         return retryAfterSeconds;
+    }
+
+    /** The same problem with {@code prefix} in front of its detail (which part of a batch failed). */
+    ProblemException withDetailPrefix(String prefix) {
+        return new ProblemException(type, prefix + detail, retryAfterSeconds);
     }
 }

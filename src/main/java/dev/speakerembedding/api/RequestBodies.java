@@ -1,8 +1,14 @@
 package dev.speakerembedding.api;
 
+import jakarta.ws.rs.core.EntityPart;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** Reads request bodies with the size limit enforced while reading, so an oversized upload costs no memory. */
 final class RequestBodies {
@@ -10,18 +16,14 @@ final class RequestBodies {
     private RequestBodies() {
     }
 
-    static byte[] readBounded(InputStream in, long declaredLength, long maxBytes) throws ProblemException {
-        if (declaredLength > maxBytes) {
-            throw tooLarge(declaredLength, maxBytes);
-        }
-        int initial = (int) Math.min(maxBytes + 1, declaredLength > 0 ? declaredLength : 64 * 1024);
-        byte[] buf = new byte[Math.max(initial, 1)];
+    static byte[] readBounded(InputStream in, long maxBytes) throws ProblemException {
+        byte[] buf = new byte[(int) Math.min(maxBytes + 1, 64 * 1024)];
         int size = 0;
         try (in) {
             while (true) {
                 if (size == buf.length) {
                     if (size > maxBytes) {
-                        throw tooLarge(size, maxBytes);
+                        throw LimitedInputStream.tooLarge(maxBytes, "more than " + maxBytes).toProblem();
                     }
                     buf = Arrays.copyOf(buf, (int) Math.min(maxBytes + 1, (long) buf.length * 2));
                 }
@@ -31,18 +33,72 @@ final class RequestBodies {
                 }
                 size += n;
                 if (size > maxBytes) {
-                    throw tooLarge(size, maxBytes);
+                    throw LimitedInputStream.tooLarge(maxBytes, "more than " + maxBytes).toProblem();
                 }
             }
+        } catch (RequestTooLargeException e) {
+            throw e.toProblem();
         } catch (IOException e) {
-            throw new ProblemException(400, "body_read_failed", "Request body could not be read",
-                    "the request body ended early or could not be read: " + e.getMessage());
+            throw ProblemType.BODY_READ_FAILED.exception("the request body ended early or could not be read: "
+                    + e.getMessage());
         }
         return size == buf.length ? buf : Arrays.copyOf(buf, size);
     }
 
-    private static ProblemException tooLarge(long size, long maxBytes) {
-        return new ProblemException(413, "request_too_large", "Request too large",
-                "the request body is at least " + size + " bytes; the limit is " + maxBytes + " bytes (MAX_REQUEST_BYTES)");
+    /** Every part's bytes, in the order sent, named by the part's file name or else its form field name. */
+    static List<AudioUpload> readAudioParts(List<EntityPart> parts, long maxBytes, int maxParts)
+            throws ProblemException {
+        if (parts == null || parts.isEmpty()) {
+            throw ProblemType.INVALID_MULTIPART.exception("the multipart body holds no part; send each WAV file "
+                    + "as one part (e.g. curl -F files=@a.wav -F files=@b.wav)");
+        }
+        if (parts.size() > maxParts) {
+            throw ProblemType.BATCH_TOO_LARGE.exception("the request holds " + parts.size()
+                    + " audio files; the limit is " + maxParts + " (MAX_BATCH_SIZE)");
+        }
+        List<AudioUpload> uploads = new ArrayList<>(parts.size());
+        for (EntityPart part : parts) {
+            String name = part.getFileName().filter(n -> !n.isBlank()).orElse(part.getName());
+            uploads.add(new AudioUpload(name, readBounded(part.getContent(), maxBytes)));
+        }
+        return uploads;
+    }
+
+    /**
+     * The parts named {@code required}, each exactly once and nothing else, keyed by name in that order.
+     */
+    static Map<String, AudioUpload> readNamedParts(List<EntityPart> parts, List<String> required, long maxBytes)
+            throws ProblemException {
+        Map<String, AudioUpload> byName = new LinkedHashMap<>();
+        Set<String> expected = Set.copyOf(required);
+        for (EntityPart part : parts == null ? List.<EntityPart>of() : parts) {
+            String name = part.getName();
+            if (!expected.contains(name)) {
+                throw ProblemType.INVALID_MULTIPART.exception("unexpected part '" + truncate(name)
+                        + "'; the parts are " + String.join(" and ", required));
+            }
+            if (byName.containsKey(name)) {
+                throw ProblemType.INVALID_MULTIPART.exception("part '" + name + "' is sent twice");
+            }
+            String label = part.getFileName().filter(n -> !n.isBlank()).orElse(name);
+            byName.put(name, new AudioUpload(label, readBounded(part.getContent(), maxBytes)));
+        }
+        for (String name : required) {
+            if (!byName.containsKey(name)) {
+                throw ProblemType.INVALID_MULTIPART.exception("part '" + name + "' is missing; send "
+                        + String.join(" and ", required) + " as multipart/form-data parts");
+            }
+        }
+        Map<String, AudioUpload> ordered = new LinkedHashMap<>();
+        required.forEach(name -> ordered.put(name, byName.get(name)));
+        return ordered;
+    }
+
+    /** Client-supplied text in a message, cut short so a hostile value cannot flood logs or answers. */
+    static String truncate(String s) {
+        if (s == null) {
+            return "(none)";
+        }
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 }

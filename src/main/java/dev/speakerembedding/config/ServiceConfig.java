@@ -34,6 +34,11 @@ public class ServiceConfig {
     public static final String DEFAULT_MAX_REQUEST_BYTES = "33554432";
     public static final String DEFAULT_MAX_AUDIO_SECONDS = "120";
     public static final String DEFAULT_MIN_AUDIO_SECONDS = "0.1";
+    public static final String DEFAULT_MAX_BATCH_SIZE = "16";
+    public static final String DEFAULT_VERIFY_THRESHOLD = "0.25";
+    public static final String DEFAULT_MAX_CONCURRENT_INFERENCES = "0";
+    public static final String DEFAULT_MAX_QUEUED_REQUESTS = "16";
+    public static final String DEFAULT_QUEUE_TIMEOUT_MS = "10000";
 
     /** huggingface_hub's truthy spellings for HF_HUB_OFFLINE (constants.py `_is_true`). */
     private static final Set<String> TRUE_VALUES = Set.of("1", "ON", "YES", "TRUE");
@@ -95,6 +100,21 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "MIN_AUDIO_SECONDS", defaultValue = DEFAULT_MIN_AUDIO_SECONDS)
     double minAudioSeconds;
 
+    @Inject @ConfigProperty(name = "MAX_BATCH_SIZE", defaultValue = DEFAULT_MAX_BATCH_SIZE)
+    int maxBatchSize;
+
+    @Inject @ConfigProperty(name = "VERIFY_THRESHOLD", defaultValue = DEFAULT_VERIFY_THRESHOLD)
+    double verifyThreshold;
+
+    @Inject @ConfigProperty(name = "MAX_CONCURRENT_INFERENCES", defaultValue = DEFAULT_MAX_CONCURRENT_INFERENCES)
+    int maxConcurrentInferences;
+
+    @Inject @ConfigProperty(name = "MAX_QUEUED_REQUESTS", defaultValue = DEFAULT_MAX_QUEUED_REQUESTS)
+    int maxQueuedRequests;
+
+    @Inject @ConfigProperty(name = "QUEUE_TIMEOUT_MS", defaultValue = DEFAULT_QUEUE_TIMEOUT_MS)
+    int queueTimeoutMs;
+
     /** For CDI. */
     public ServiceConfig() {
     }
@@ -125,6 +145,11 @@ public class ServiceConfig {
         c.maxRequestBytes = Long.parseLong(get.apply("MAX_REQUEST_BYTES").orElse(DEFAULT_MAX_REQUEST_BYTES).trim());
         c.maxAudioSeconds = Double.parseDouble(get.apply("MAX_AUDIO_SECONDS").orElse(DEFAULT_MAX_AUDIO_SECONDS).trim());
         c.minAudioSeconds = Double.parseDouble(get.apply("MIN_AUDIO_SECONDS").orElse(DEFAULT_MIN_AUDIO_SECONDS).trim());
+        c.maxBatchSize = intSetting(get, "MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE);
+        c.verifyThreshold = Double.parseDouble(get.apply("VERIFY_THRESHOLD").orElse(DEFAULT_VERIFY_THRESHOLD).trim());
+        c.maxConcurrentInferences = intSetting(get, "MAX_CONCURRENT_INFERENCES", DEFAULT_MAX_CONCURRENT_INFERENCES);
+        c.maxQueuedRequests = intSetting(get, "MAX_QUEUED_REQUESTS", DEFAULT_MAX_QUEUED_REQUESTS);
+        c.queueTimeoutMs = intSetting(get, "QUEUE_TIMEOUT_MS", DEFAULT_QUEUE_TIMEOUT_MS);
         return c;
     }
 
@@ -248,5 +273,33 @@ public class ServiceConfig {
 
     public double minAudioSeconds() {
         return minAudioSeconds;
+    }
+
+    /** Most audio files one request may carry (multipart parts of a batch). */
+    public int maxBatchSize() {
+        return Math.max(1, maxBatchSize);
+    }
+
+    /** Cosine score above which two utterances count as the same speaker (speechbrain's verify_batch default). */
+    public double verifyThreshold() {
+        return verifyThreshold;
+    }
+
+    /**
+     * Requests computing embeddings at once; 0 means one per available processor, since each request's decoding
+     * and features run on its own thread while ONNX Runtime's intra-op pool is shared by all of them.
+     */
+    public int maxConcurrentInferences() {
+        return maxConcurrentInferences > 0 ? maxConcurrentInferences : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Requests allowed to wait for an inference slot; past that they are refused at once. */
+    public int maxQueuedRequests() {
+        return Math.max(0, maxQueuedRequests);
+    }
+
+    /** Longest wait for an inference slot before a queued request is refused. */
+    public Duration queueTimeout() {
+        return Duration.ofMillis(Math.max(0, queueTimeoutMs));
     }
 }

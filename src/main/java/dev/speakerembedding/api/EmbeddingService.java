@@ -1,0 +1,135 @@
+package dev.speakerembedding.api;
+
+import dev.speakerembedding.audio.AudioFormatException;
+import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.embedding.AudioLimits;
+import dev.speakerembedding.embedding.AudioRejectedException;
+import dev.speakerembedding.embedding.EmbeddingOptions;
+import dev.speakerembedding.embedding.EmbeddingResult;
+import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.inference.AdmissionGate;
+import dev.speakerembedding.inference.SaturatedException;
+import dev.speakerembedding.lifecycle.LifecycleStatus;
+import dev.speakerembedding.lifecycle.ModelLifecycle;
+import dev.speakerembedding.lifecycle.ModelManager;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * What the resources share between the HTTP edge and the core: the loaded model or a 503 saying why there is
+ * none, admission through the inference gate, and audio errors translated into problems.
+ */
+@ApplicationScoped
+public class EmbeddingService {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddingService.class.getName());
+    /** Retry-After while the model is loading and no retry time is known. */
+    private static final int LOADING_RETRY_AFTER_SECONDS = 5;
+
+    /**
+     * The serving model and the commit it was loaded from.
+     *
+     * @param embedder the pipeline
+     * @param commit   the repository commit, as the lifecycle resolved it
+     * @param status   the lifecycle status it was read from
+     */
+    public record LoadedModel(SpeakerEmbedder embedder, String commit, LifecycleStatus status) {
+    }
+
+    @Inject
+    ModelLifecycle lifecycle;
+
+    private AdmissionGate gate;
+
+    @PostConstruct
+    void createGate() {
+        ServiceConfig config = lifecycle.config();
+        gate = new AdmissionGate(new AdmissionGate.Settings(config.maxConcurrentInferences(),
+                config.maxQueuedRequests(), config.queueTimeout()));
+        LOG.info(String.format("Inference admission: %d at once, %d queued, %d ms queue timeout",
+                config.maxConcurrentInferences(), config.maxQueuedRequests(), config.queueTimeout().toMillis()));
+    }
+
+    public ServiceConfig config() {
+        return lifecycle.config();
+    }
+
+    /** The loaded model, or 503 model_not_ready with when to retry and why. */
+    public LoadedModel readyModel() throws ProblemException {
+        ModelManager manager = lifecycle.manager().orElse(null);
+        if (manager != null) {
+            LifecycleStatus status = manager.status();
+            var embedder = manager.embedder();
+            if (embedder.isPresent()) {
+                return new LoadedModel(embedder.get(), status.commit(), status);
+            }
+        }
+        String why = manager == null ? null : manager.status().lastError();
+        if (why == null) {
+            why = lifecycle.configurationError().orElse("the model is still loading");
+        }
+        int retryAfter = manager == null || manager.status().nextRetryAt() == null ? LOADING_RETRY_AFTER_SECONDS
+                : (int) Math.max(1, Duration.between(Instant.now(), manager.status().nextRetryAt()).toSeconds() + 1);
+        throw ProblemType.MODEL_NOT_READY.exception("no model is loaded yet: " + why + " (see /v1/status)",
+                retryAfter);
+    }
+
+    /**
+     * Embeds every upload, in order, under one admission: a batch is one unit of work, so it is admitted or
+     * refused as a whole and never interleaves with itself.
+     */
+    public List<EmbeddingResult> embedAll(LoadedModel model, List<AudioUpload> uploads, EmbeddingOptions options)
+            throws ProblemException {
+        ServiceConfig config = config();
+        AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
+        try (AdmissionGate.Permit permit = gate.enter()) {
+            List<EmbeddingResult> results = new ArrayList<>(uploads.size());
+            for (int i = 0; i < uploads.size(); i++) {
+                try {
+                    results.add(embedOne(model.embedder(), uploads.get(i).bytes(), options, limits));
+                } catch (ProblemException e) {
+                    throw uploads.size() == 1 && uploads.get(i).name() == null ? e
+                            : e.withDetailPrefix(partLabel(i, uploads.get(i)) + ": ");
+                }
+            }
+            return results;
+        } catch (SaturatedException e) {
+            throw ProblemType.SATURATED.exception(e.getMessage() + "; retry after " + e.retryAfterSeconds()
+                    + " s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)", e.retryAfterSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ProblemType.SATURATED.exception("interrupted while waiting for an inference slot", 1);
+        }
+    }
+
+    private static String partLabel(int index, AudioUpload upload) {
+        return "part " + index + (upload.name() == null ? "" : " ('" + RequestBodies.truncate(upload.name()) + "')");
+    }
+
+    static EmbeddingResult embedOne(SpeakerEmbedder embedder, byte[] wav, EmbeddingOptions options,
+                                    AudioLimits limits) throws ProblemException {
+        try {
+            return embedder.embed(wav, options, limits);
+        } catch (AudioFormatException e) {
+            throw switch (e.reason()) {
+                case UNSUPPORTED_ENCODING -> ProblemType.UNSUPPORTED_AUDIO_ENCODING.exception(e.getMessage());
+                case TOO_LARGE -> ProblemType.AUDIO_TOO_LONG.exception(e.getMessage() + " (MAX_AUDIO_SECONDS)");
+                case MALFORMED, TRUNCATED -> ProblemType.MALFORMED_AUDIO.exception(e.getMessage());
+            };
+        } catch (AudioRejectedException e) {
+            throw switch (e.reason()) {
+                // The configured minimum names its setting; the model's own 640-sample floor has none.
+                case TOO_SHORT -> ProblemType.AUDIO_TOO_SHORT.exception(e.getMessage()
+                        + (e.getMessage().contains("the minimum is") ? " (MIN_AUDIO_SECONDS)" : ""));
+                case TOO_LONG -> ProblemType.AUDIO_TOO_LONG.exception(e.getMessage() + " (MAX_AUDIO_SECONDS)");
+                case SILENCE -> ProblemType.AUDIO_SILENT.exception(e.getMessage());
+            };
+        }
+    }
+}

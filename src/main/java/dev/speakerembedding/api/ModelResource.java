@@ -1,0 +1,106 @@
+package dev.speakerembedding.api;
+
+import dev.speakerembedding.audio.AudioNormalizer;
+import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.lifecycle.Components;
+import dev.speakerembedding.model.ConversionInfo;
+import dev.speakerembedding.model.EcapaModel;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/model")
+@ApplicationScoped
+@Tag(name = "model", description = "The model being served")
+public class ModelResource {
+
+    private static final Logger LOG = Logger.getLogger(ModelResource.class.getName());
+
+    /** File hashes of one commit, computed once: hashing the checkpoint on every call would cost a read of it. */
+    private record FilesOfCommit(String commit, List<ModelInfo.ModelFile> files) {
+    }
+
+    @Inject
+    EmbeddingService service;
+
+    private final AtomicReference<FilesOfCommit> files = new AtomicReference<>();
+
+    @GET
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(operationId = "getModel", summary = "Describe the model being served",
+            description = "The model repository, the revision asked for and the commit it resolved to, every file "
+                    + "with its size and sha256, the embedding dimension, the sample rate the model expects, the "
+                    + "device and ONNX Runtime version, when the model was loaded, how its checkpoint was "
+                    + "converted to ONNX, and the request limits in force. 503 until a model is loaded.")
+    @APIResponse(responseCode = "200", description = "The loaded model",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ModelInfo.class),
+                    examples = @ExampleObject(name = "ecapa", value = ApiExamples.MODEL_INFO)))
+    @APIResponse(responseCode = "400", description = "invalid_option: this operation takes no query option",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "invalid_option", value = ApiExamples.INVALID_OPTION)))
+    @APIResponse(responseCode = "503", description = "model_not_ready: no model is loaded yet (see /v1/status)",
+            headers = @Header(name = "Retry-After", description = "Seconds until the next load attempt",
+                    schema = @Schema(type = SchemaType.INTEGER)),
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "model_not_ready", value = ApiExamples.MODEL_NOT_READY)))
+    public ModelInfo model(@Context UriInfo uri) throws ProblemException {
+        QueryOptions.requireKnown(uri.getQueryParameters(), Set.of());
+        EmbeddingService.LoadedModel loaded = service.readyModel();
+        ServiceConfig config = service.config();
+        EcapaModel model = loaded.embedder().model();
+        ConversionInfo conversion = model.conversion();
+        long onnxBytes;
+        try {
+            onnxBytes = Files.size(conversion.onnxPath());
+        } catch (IOException e) {
+            onnxBytes = -1;
+        }
+        var status = loaded.status();
+        return new ModelInfo(config.modelId(), config.revision(), loaded.commit(), Components.FORMAT.name(),
+                filesOf(config, loaded.commit()), loaded.embedder().dimension(),
+                AudioNormalizer.TARGET_SAMPLE_RATE_HZ, "cpu", model.onnxRuntimeVersion(), status.loadedAt(),
+                status.loadTime() == null ? null : status.loadTime().toMillis() / 1000.0,
+                new ModelInfo.Conversion(conversion.onnxPath().toString(), onnxBytes, conversion.checkpointSha256(),
+                        conversion.converterVersion(), conversion.convertedNow(),
+                        conversion.conversionMillis() / 1000.0),
+                new ModelInfo.Limits(config.maxRequestBytes(), config.minAudioSeconds(), config.maxAudioSeconds(),
+                        config.maxBatchSize(), config.verifyThreshold()));
+    }
+
+    private List<ModelInfo.ModelFile> filesOf(ServiceConfig config, String commit) {
+        FilesOfCommit known = files.get();
+        if (known != null && known.commit().equals(commit)) {
+            return known.files();
+        }
+        try {
+            List<ModelInfo.ModelFile> described = ModelFiles.describe(config.cacheDir(), config.modelId(), commit,
+                    Components.FORMAT);
+            files.set(new FilesOfCommit(commit, described));
+            return described;
+        } catch (IOException | RuntimeException e) {
+            // The model in memory still serves; only this description is incomplete, so say so in the log.
+            LOG.log(Level.WARNING, "Cannot describe the model files of " + config.modelId() + "@" + commit + ": " + e);
+            return List.of();
+        }
+    }
+}

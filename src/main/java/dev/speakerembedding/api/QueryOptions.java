@@ -1,0 +1,61 @@
+package dev.speakerembedding.api;
+
+import jakarta.ws.rs.core.MultivaluedMap;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Query options are checked strictly: a misspelt option ({@code normalise=true}) silently ignored would return
+ * numbers the caller did not ask for, so unknown names and values are refused.
+ */
+final class QueryOptions {
+
+    private QueryOptions() {
+    }
+
+    static void requireKnown(MultivaluedMap<String, String> query, Set<String> known) throws ProblemException {
+        for (var entry : query.entrySet()) {
+            if (!known.contains(entry.getKey())) {
+                throw ProblemType.INVALID_OPTION.exception("unknown query option '"
+                        + RequestBodies.truncate(entry.getKey()) + "'; this operation takes "
+                        + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
+            }
+            if (entry.getValue().size() > 1) {
+                throw ProblemType.INVALID_OPTION.exception("query option " + entry.getKey() + " is given "
+                        + entry.getValue().size() + " times");
+            }
+        }
+    }
+
+    /** true/false (also 1/0, yes/no, any case); absent or empty is false. */
+    static boolean flag(String name, String value) throws ProblemException {
+        if (value == null || value.isEmpty()) {
+            return false;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw ProblemType.INVALID_OPTION.exception("query option " + name
+                    + " must be true or false, got '" + RequestBodies.truncate(value) + "'");
+        };
+    }
+
+    /** A cosine threshold in [-1, 1]; absent or empty gives {@code defaultValue}. */
+    static double threshold(String name, String value, double defaultValue) throws ProblemException {
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        double parsed;
+        try {
+            parsed = Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            parsed = Double.NaN;
+        }
+        if (!(parsed >= -1.0 && parsed <= 1.0)) {
+            throw ProblemType.INVALID_OPTION.exception("query option " + name
+                    + " must be a number from -1 to 1, got '" + RequestBodies.truncate(value) + "'");
+        }
+        return parsed;
+    }
+}
