@@ -81,6 +81,20 @@ public final class LibertyServer implements AutoCloseable {
         return httpPort;
     }
 
+    /**
+     * The process id of the Liberty JVM, for memory figures from /proc: the launched process itself, since
+     * {@code server run} execs java, or else its java descendant.
+     */
+    public long jvmPid() {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.descendants())
+                .filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false))
+                .findFirst().orElse(process.toHandle()).pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + httpPort + path);
     }
