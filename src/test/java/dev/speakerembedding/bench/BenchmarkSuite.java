@@ -139,13 +139,19 @@ public final class BenchmarkSuite {
         double[] noApp = new double[starts];
         double[] app = new double[starts];
         double[] modelLog = new double[starts];
+        double[] appDeploy = new double[starts];
+        double[] serverLogNoApp = new double[starts];
+        double[] serverLogApp = new double[starts];
         for (int i = 0; i < starts; i++) {
             try (BenchServer s = BenchServer.launch(wlp, userDir, NO_APP_SERVER, noAppOut, Map.of())) {
                 noApp[i] = s.awaitReadyMillis(Duration.ofMinutes(3));
+                serverLogNoApp[i] = logSeconds(SERVER_STARTED, s.messages()) * 1000;
             }
             try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
                 app[i] = s.awaitReadyMillis(Duration.ofMinutes(3));
                 modelLog[i] = lastLoadedSeconds(s.messages()) * 1000;
+                appDeploy[i] = logSeconds(APP_STARTED, s.messages()) * 1000;
+                serverLogApp[i] = logSeconds(SERVER_STARTED, s.messages()) * 1000;
             }
             log("warm start %d: without application %.0f ms, with the model %.0f ms (model loaded in %.0f ms by its"
                     + " log)", i, noApp[i], app[i], modelLog[i]);
@@ -155,6 +161,9 @@ public final class BenchmarkSuite {
         results.put("warmstart.app_ms", median(app));
         results.put("warmstart.added_ms", median(app) - median(noApp));
         results.put("warmstart.model_log_ms", median(modelLog));
+        results.put("warmstart.app_deploy_log_ms", median(appDeploy));
+        results.put("warmstart.noapp_server_log_ms", median(serverLogNoApp));
+        results.put("warmstart.app_server_log_ms", median(serverLogApp));
         for (int i = 0; i < starts; i++) {
             results.put("warmstart.run" + i + ".noapp_ms", noApp[i]);
             results.put("warmstart.run" + i + ".app_ms", app[i]);
@@ -284,6 +293,9 @@ public final class BenchmarkSuite {
 
     private static final Pattern DOWNLOADED = Pattern.compile(
             "Downloaded embedding_model\\.ckpt: ([0-9.]+) MB in ([0-9.]+) s \\(([0-9.]+) MB/s\\)");
+    /** Liberty's own figures: CWWKF0011I (server started in X s), CWWKZ0001I (application started in X s). */
+    static final Pattern SERVER_STARTED = Pattern.compile("CWWKF0011I: .* started in ([0-9.]+) seconds");
+    static final Pattern APP_STARTED = Pattern.compile("CWWKZ0001I: Application speaker-embedding started in ([0-9.]+) seconds");
     private static final Pattern LOADED = Pattern.compile("Model pre-loaded successfully: \\S+ in ([0-9.]+) s");
 
     private void parseDownloadLog(String messages) {
@@ -299,6 +311,16 @@ public final class BenchmarkSuite {
         if (!Double.isNaN(s)) {
             results.put(prefix + ".model_log_ms", s * 1000);
         }
+    }
+
+    /** The last match of {@code pattern}'s first group in messages.log (it is rewritten at every start), or NaN. */
+    static double logSeconds(Pattern pattern, String messages) {
+        Matcher m = pattern.matcher(messages);
+        double last = Double.NaN;
+        while (m.find()) {
+            last = Double.parseDouble(m.group(1));
+        }
+        return last;
     }
 
     /** The "pre-loaded in X s" figure of the last start in messages.log (it is rewritten at every start). */

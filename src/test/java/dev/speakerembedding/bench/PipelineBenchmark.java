@@ -246,9 +246,9 @@ public final class PipelineBenchmark {
                 new Config("w1_default", 1, d),
                 new Config("w2_default", 2, d),
                 new Config("w2_intra1", 2, d.withIntraOpThreads(1)),
-                new Config("w2_intra1_nospin", 2, withSpinning(d.withIntraOpThreads(1), false)),
-                new Config("w2_intra2_nospin", 2, withSpinning(d.withIntraOpThreads(2), false)),
-                new Config("w1_intra2_nospin", 1, withSpinning(d.withIntraOpThreads(2), false)));
+                new Config("w2_intra1_nospin", 2, d.withIntraOpThreads(1).withAllowSpinning(false)),
+                new Config("w2_intra2_nospin", 2, d.withIntraOpThreads(2).withAllowSpinning(false)),
+                new Config("w1_intra2_nospin", 1, d.withIntraOpThreads(2).withAllowSpinning(false)));
         double best = 0;
         String bestName = "";
         for (Config c : configs) {
@@ -343,8 +343,8 @@ public final class PipelineBenchmark {
                 variants.add(new Variant("t" + threads + "_" + level, d.withIntraOpThreads(threads)
                         .withOptimizationLevel(level), true, true));
             }
-            variants.add(new Variant("t" + threads + "_ALL_nospin", withSpinning(d.withIntraOpThreads(threads),
-                    false), true, true));
+            variants.add(new Variant("t" + threads + "_ALL_nospin", d.withIntraOpThreads(threads)
+                    .withAllowSpinning(false), true, true));
             variants.add(new Variant("t" + threads + "_ALL_noarena", d.withIntraOpThreads(threads), false, true));
             variants.add(new Variant("t" + threads + "_ALL_nomempattern", d.withIntraOpThreads(threads), true, false));
         }
@@ -372,10 +372,6 @@ public final class PipelineBenchmark {
                 }
             }
         }
-    }
-
-    static ModelRuntimeOptions withSpinning(ModelRuntimeOptions o, boolean spinning) {
-        return new ModelRuntimeOptions(o.intraOpThreads(), o.interOpThreads(), o.optimizationLevel(), spinning);
     }
 
     static String describe(ModelRuntimeOptions o) {
