@@ -60,6 +60,17 @@ final class ConvertedModelStore {
      * {@code description} (architecture and converter version) must match the sidecar for reuse.
      */
     static Entry obtain(Path entryDir, String description, Content model) throws ModelFormatException {
+        Path modelFile = entryDir.resolve(MODEL_FILE);
+        Path sidecar = entryDir.resolve(SIDECAR_FILE);
+        try {
+            // Files are only ever replaced by atomic renames, so a complete entry can be used without the lock;
+            // that also serves converted models on a read-only volume.
+            if (isComplete(modelFile, sidecar, description)) {
+                return new Entry(modelFile, false, 0);
+            }
+        } catch (IOException e) {
+            // Decided again below, under the lock.
+        }
         try {
             Files.createDirectories(entryDir);
         } catch (IOException e) {
@@ -70,8 +81,6 @@ final class ConvertedModelStore {
         try (FileChannel lockChannel = FileChannel.open(entryDir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
              FileLock ignored = acquire(lockChannel, entryDir)) {
-            Path modelFile = entryDir.resolve(MODEL_FILE);
-            Path sidecar = entryDir.resolve(SIDECAR_FILE);
             if (isComplete(modelFile, sidecar, description)) {
                 return new Entry(modelFile, false, 0);
             }
