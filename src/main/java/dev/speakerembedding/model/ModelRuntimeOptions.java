@@ -5,8 +5,9 @@ import java.util.Objects;
 /**
  * How the ONNX Runtime session runs.
  *
- * @param intraOpThreads     threads inside one operator (matrix products); 0 lets ONNX Runtime use one per
- *                           physical core
+ * @param intraOpThreads     threads inside one operator (matrix products), the calling thread included; 0 lets
+ *                           ONNX Runtime choose (one per physical core it detects, pinned to cores, blind to
+ *                           container CPU quotas)
  * @param interOpThreads     threads running independent operators in parallel; 1 = sequential execution, which
  *                           suits this chain-shaped graph
  * @param optimizationLevel  ONNX Runtime graph optimisation level
@@ -27,8 +28,9 @@ public record ModelRuntimeOptions(int intraOpThreads, int interOpThreads, Optimi
         Objects.requireNonNull(optimizationLevel, "optimizationLevel");
     }
 
+    /** One intra-op thread per CPU the JVM may use (container quotas included), sequential, all optimisations. */
     public static ModelRuntimeOptions defaults() {
-        return new ModelRuntimeOptions(0, 1, OptimizationLevel.ALL, true);
+        return new ModelRuntimeOptions(Runtime.getRuntime().availableProcessors(), 1, OptimizationLevel.ALL, true);
     }
 
     public ModelRuntimeOptions withIntraOpThreads(int threads) {
