@@ -28,7 +28,9 @@ import static dev.speakerembedding.bench.BenchUtil.median;
  *
  * <p>Options: {@code --out <dir> --wlp <Liberty install> --server-template <installed server dir> --model
  * <snapshot dir> --conformance <dir> [--starts 3] [--seconds 20] [--warmup 5] [--soak 5000] [--runs 40]
- * [--sweep] [--quick]}. The classpath comes from CLASSPATH and is inherited by every child JVM.
+ * [--levels 1,2,4,8] [--sweep] [--quick] [--only download,pipeline,firststart,warmstart,http]
+ * [--server-override <server.xml fragment>]}. The classpath comes from CLASSPATH and is inherited by every
+ * child JVM.
  */
 public final class BenchmarkSuite {
 
@@ -43,6 +45,7 @@ public final class BenchmarkSuite {
     private final Path out;
     private final Path run;
     private final BenchUtil.Results results = new BenchUtil.Results();
+    private final List<String> ranParts = new ArrayList<>();
     private Process standIn;
     private String endpoint;
 
@@ -90,21 +93,25 @@ public final class BenchmarkSuite {
 
         startStandIn(model);
 
-        log("== item 2: download through the Hub stand-in, conversion (in process)");
-        child("download", DownloadBenchmark.class, "--endpoint", endpoint, "--repo", REPO_ID,
-                "--work", run.resolve("download-work").toString(), "--reps", Integer.toString(intArg("--reps", 3, 2)));
-
-        log("== item 3: pipeline, bare session and MatMul floor (in process)");
-        List<String> pipelineArgs = new ArrayList<>(List.of("--model", model.toString(), "--conformance",
-                conformance.toString(), "--runs", Integer.toString(intArg("--runs", 40, 15)),
-                "--throughput-seconds", Integer.toString(intArg("--throughput-seconds", 10, 4))));
-        if (args.containsKey("--sweep")) {
-            pipelineArgs.add("--sweep");
+        if (phase("download")) {
+            log("== item 2: download through the Hub stand-in, conversion (in process)");
+            child("download", DownloadBenchmark.class, "--endpoint", endpoint, "--repo", REPO_ID,
+                    "--work", run.resolve("download-work").toString(), "--reps",
+                    Integer.toString(intArg("--reps", 3, 2)));
         }
-        child("pipeline", PipelineBenchmark.class, pipelineArgs.toArray(String[]::new));
+
+        if (phase("pipeline")) {
+            log("== item 3: pipeline, bare session and MatMul floor (in process)");
+            List<String> pipelineArgs = new ArrayList<>(List.of("--model", model.toString(), "--conformance",
+                    conformance.toString(), "--runs", Integer.toString(intArg("--runs", 40, 15)),
+                    "--throughput-seconds", Integer.toString(intArg("--throughput-seconds", 10, 4))));
+            if (args.containsKey("--sweep")) {
+                pipelineArgs.add("--sweep");
+            }
+            child("pipeline", PipelineBenchmark.class, pipelineArgs.toArray(String[]::new));
+        }
 
         Path cache = run.resolve("model-cache");
-        BenchUtil.deleteRecursively(cache);
         Map<String, String> appEnv = new LinkedHashMap<>();
         appEnv.put("MODEL_CACHE_DIR", cache.toString());
         appEnv.put("HF_ENDPOINT", endpoint);
@@ -117,19 +124,62 @@ public final class BenchmarkSuite {
         }
         Path appOut = run.resolve("server-app");
         Path noAppOut = run.resolve("server-noapp");
-        BenchUtil.deleteRecursively(appOut);
-        BenchUtil.deleteRecursively(noAppOut);
 
-        log("== item 2: first start of the service (empty cache, model from the Hub stand-in)");
-        try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
-            double ms = s.awaitReadyMillis(Duration.ofMinutes(5));
-            results.put("firststart.ready_ms", ms);
-            String messages = s.messages();
-            parseDownloadLog(messages);
-            parseLoadedLog(messages, "firststart");
-            log("first start: ready %.0f ms after launch", ms);
+        if (phase("firststart") || !Files.isDirectory(cache)) {
+            log("== item 2: first start of the service (empty cache, model from the Hub stand-in)");
+            BenchUtil.deleteRecursively(cache);
+            BenchUtil.deleteRecursively(appOut);
+            BenchUtil.deleteRecursively(noAppOut);
+            try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
+                double ms = s.awaitReadyMillis(Duration.ofMinutes(5));
+                results.put("firststart.ready_ms", ms);
+                String messages = s.messages();
+                parseDownloadLog(messages);
+                parseLoadedLog(messages, "firststart");
+                log("first start: ready %.0f ms after launch", ms);
+            }
         }
 
+        if (phase("warmstart")) {
+            warmStarts(wlp, userDir, appEnv, appOut, noAppOut);
+        }
+
+        if (phase("http")) {
+            log("== items 4 and 5: HTTP load and memory");
+            try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
+                s.awaitReadyMillis(Duration.ofMinutes(3));
+                TimeUnit.SECONDS.sleep(2);
+                results.put("memory.rss_after_start", s.rssBytes());
+                log("RSS after start: %.1f MiB", s.rssBytes() / 1048576.0);
+                int soak = intArg("--soak", 5000, 1000);
+                if (soak > 0) {
+                    child("soak", HttpLoad.class, "--base", s.base().toString(), "--wav", clip3.toString(),
+                            "--requests", Integer.toString(soak), "--concurrency", "4", "--rss-pid",
+                            Long.toString(s.pid()), "--rss-every", Integer.toString(soak / 5), "--prefix",
+                            "memory.soak");
+                }
+                child("http", HttpLoad.class, "--base", s.base().toString(), "--wav", clip3.toString(), "--levels",
+                        args.getOrDefault("--levels", "1,2,4,8"),
+                        "--seconds", Integer.toString(intArg("--seconds", 20, 6)),
+                        "--warmup", Integer.toString(intArg("--warmup", 5, 2)), "--prefix", "http");
+                results.put("memory.rss_end", s.rssBytes());
+                results.put("memory.threads_end", BenchUtil.procStatusKb(s.pid(), "Threads:"));
+            }
+        }
+        results.put("suite.load_after", BenchUtil.loadAverage());
+        results.put("suite.seconds", Duration.between(started, Instant.now()).toSeconds());
+        stopStandIn();
+
+        BenchUtil.Results all = new BenchUtil.Results().putAll(results);
+        for (String part : ranParts) {
+            all.putAll(BenchUtil.Results.read(run.resolve(part + ".properties")));
+        }
+        all.write(out.resolve("results.properties"));
+        BenchmarkReport.render(all, out);
+    }
+
+    private void warmStarts(Path wlp, Path userDir, Map<String, String> appEnv, Path appOut, Path noAppOut)
+            throws Exception {
         log("== item 1: warm start, the service against the same server without an application");
         int starts = intArg("--starts", 3, 1);
         // untimed first start of the server without application creates its workarea, as the app's did above
@@ -168,37 +218,12 @@ public final class BenchmarkSuite {
             results.put("warmstart.run" + i + ".noapp_ms", noApp[i]);
             results.put("warmstart.run" + i + ".app_ms", app[i]);
         }
+    }
 
-        log("== items 4 and 5: HTTP load and memory");
-        try (BenchServer s = BenchServer.launch(wlp, userDir, APP_SERVER, appOut, appEnv)) {
-            s.awaitReadyMillis(Duration.ofMinutes(3));
-            TimeUnit.SECONDS.sleep(2);
-            results.put("memory.rss_after_start", s.rssBytes());
-            results.put("memory.pid_status_threads", BenchUtil.procStatusKb(s.pid(), "Threads:"));
-            log("RSS after start: %.1f MiB", s.rssBytes() / 1048576.0);
-            int soak = intArg("--soak", 5000, 1000);
-            child("soak", HttpLoad.class, "--base", s.base().toString(), "--wav", clip3.toString(), "--requests",
-                    Integer.toString(soak), "--concurrency", "4", "--rss-pid", Long.toString(s.pid()),
-                    "--rss-every", Integer.toString(soak / 5), "--prefix", "memory.soak");
-            child("http", HttpLoad.class, "--base", s.base().toString(), "--wav", clip3.toString(), "--levels",
-                    args.getOrDefault("--levels", "1,2,4,8"),
-                    "--seconds", Integer.toString(intArg("--seconds", 20, 6)),
-                    "--warmup", Integer.toString(intArg("--warmup", 5, 2)), "--prefix", "http");
-            results.put("memory.rss_end", s.rssBytes());
-        }
-        results.put("suite.load_after", BenchUtil.loadAverage());
-        results.put("suite.seconds", Duration.between(started, Instant.now()).toSeconds());
-        stopStandIn();
-
-        BenchUtil.Results all = new BenchUtil.Results().putAll(results);
-        for (String part : List.of("download", "pipeline", "soak", "http")) {
-            Path f = run.resolve(part + ".properties");
-            if (Files.exists(f)) {
-                all.putAll(BenchUtil.Results.read(f));
-            }
-        }
-        all.write(out.resolve("results.properties"));
-        BenchmarkReport.render(all, out);
+    /** Whether a phase runs: all of them unless --only names some (download,pipeline,firststart,warmstart,http). */
+    private boolean phase(String name) {
+        String only = args.get("--only");
+        return only == null || only.isEmpty() || List.of(only.split(",")).contains(name);
     }
 
     /**
@@ -228,6 +253,14 @@ public final class BenchmarkSuite {
                 }
             }
             Files.createDirectories(target.resolve("dropins"));
+            String override = args.get("--server-override");
+            if (override != null && !override.isEmpty()) {
+                // a tuning experiment: Liberty configuration merged over server.xml (configDropins/overrides)
+                Path dir = Files.createDirectories(target.resolve("configDropins/overrides"));
+                Files.copy(Path.of(override), dir.resolve("benchmark-override.xml"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                results.put("server.override", Files.readString(Path.of(override)).replaceAll("\\s+", " ").trim());
+            }
         }
         if (!Files.isRegularFile(userDir.resolve("servers").resolve(APP_SERVER).resolve("dropins/speaker-embedding.war"))) {
             throw new IllegalStateException("no speaker-embedding.war in " + template.resolve("dropins")
@@ -285,6 +318,7 @@ public final class BenchmarkSuite {
         if (status != 0) {
             throw new IllegalStateException(name + " (" + main.getSimpleName() + ") failed with exit status " + status);
         }
+        ranParts.add(name);
     }
 
     static String javaCommand() {
