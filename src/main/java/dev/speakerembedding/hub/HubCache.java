@@ -272,6 +272,53 @@ public final class HubCache {
         }
     }
 
+    /**
+     * Takes over the largest of our own temp files of {@code etag} that an interrupted download left (a killed
+     * process, or an earlier attempt of this one that lost the network), by renaming it to a fresh temp name of this
+     * process: the download then resumes after its bytes instead of starting again, and a crash loop does not pile up
+     * one partial file per crash. Call only with the blob's lock held, so that no downloader honouring the lock
+     * writes to it any more; its bytes are still only a prefix to be verified, since the download hashes them too.
+     *
+     * @return the adopted temp file, or empty when there is none worth resuming
+     */
+    Optional<Path> adoptLeftover(RepoRef ref, String etag, long sizeBytes) throws UnsafeNameException {
+        Path dir = blobPath(ref, etag).getParent();
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        Path best = null;
+        long bestSize = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, etag + ".*.incomplete")) {
+            for (Path entry : entries) {
+                String suffix = entry.getFileName().toString().substring(etag.length());
+                if (!OWN_TEMP_SUFFIX.matcher(suffix).matches() || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long size = Files.size(entry);
+                if (size > bestSize && size <= sizeBytes) {
+                    best = entry;
+                    bestSize = size;
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "Could not look for leftovers in " + dir, e);
+            return Optional.empty();
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        try {
+            Path adopted = dir.resolve(etag + "." + PID + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1)
+                    + ".incomplete");
+            Files.move(best, adopted, StandardCopyOption.ATOMIC_MOVE);
+            LOG.log(Level.INFO, "Resuming an interrupted download from its {0} bytes: {1}", new Object[] {bestSize, best});
+            return Optional.of(adopted);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "Could not take over " + best, e);
+            return Optional.empty();
+        }
+    }
+
     /** Makes the verified {@code temp} durable and renames it atomically over {@code blob}. */
     void installBlob(Path temp, Path blob) throws CacheWriteException {
         try {

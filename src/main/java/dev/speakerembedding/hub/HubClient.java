@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -26,6 +27,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Talks to the Hugging Face Hub (or a mirror) with huggingface_hub's protocol: a HEAD on
@@ -315,6 +317,13 @@ public final class HubClient {
     private <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) throws HubException {
         try {
             return http.send(request, handler);
+        } catch (SSLHandshakeException e) {
+            if (untrustedCertificate(e)) {
+                // Retrying within seconds cannot change a certificate: the caller's slower retry schedule applies
+                // (a mirror may renew its certificate), and the message says what to configure meanwhile.
+                throw new HubUnavailableException(tlsProblem(e, request.uri()), e);
+            }
+            throw new RetryableFailure(tlsProblem(e, request.uri()), e, null);
         } catch (IOException e) {
             throw new RetryableFailure(describe(e) + " for " + redact(request.uri()), e, null);
         } catch (InterruptedException e) {
@@ -477,6 +486,33 @@ public final class HubClient {
             value = headers.firstValue(fallbackName).orElse(null);
         }
         return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /**
+     * A failed TLS handshake in words an operator can act on. Certificates are always checked (the JVM's default
+     * trust); a mirror with a private CA or a self-signed certificate needs a trust store, never a switch that turns
+     * the check off.
+     */
+    static String tlsProblem(SSLHandshakeException e, URI uri) {
+        String host = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertificateException) {
+                return "The TLS certificate of " + host + " is not trusted (" + describe(cause) + ") for " + redact(uri)
+                        + ". If HF_ENDPOINT is a mirror with a private CA or a self-signed certificate, import that"
+                        + " certificate into a trust store and start the JVM with -Djavax.net.ssl.trustStore=<file>"
+                        + " -Djavax.net.ssl.trustStorePassword=<password> (JVM_ARGS, or the server's jvm.options)";
+            }
+        }
+        return "TLS handshake with " + host + " failed (" + describe(e) + ") for " + redact(uri);
+    }
+
+    private static boolean untrustedCertificate(SSLHandshakeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertificateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(Throwable e) {

@@ -140,12 +140,24 @@ public final class ModelFetcher {
                 cache.deleteBlob(ref, meta.etag());
             }
             cache.deleteStaleTemps(ref, meta.etag());
-            Path temp = cache.newTempBlob(ref, meta.etag());
+            // Only under the lock may another download's leftover be taken over: nobody else writes to it then.
+            Path temp = lock.held() ? cache.adoptLeftover(ref, meta.etag(), meta.sizeBytes()).orElse(null) : null;
+            if (temp == null) {
+                temp = cache.newTempBlob(ref, meta.etag());
+            }
+            boolean keepForResume = false;
             try {
                 client.download(ref, file, meta, temp, listener);
                 cache.installBlob(temp, blob);
+            } catch (HubException e) {
+                // The network failed after retries: the next attempt (or the next start) resumes from these bytes.
+                // Anything else (wrong bytes, a full or read-only disk) leaves nothing partial behind.
+                keepForResume = e.retryable() && !(e instanceof DownloadVerificationException);
+                throw e;
             } finally {
-                HubCache.deleteQuietly(temp);
+                if (!keepForResume) {
+                    HubCache.deleteQuietly(temp);
+                }
             }
         }
         listener.fileDone(file, meta.sizeBytes(), since(startNanos), true);

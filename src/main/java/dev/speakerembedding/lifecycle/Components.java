@@ -2,6 +2,7 @@ package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.CachedSnapshot;
 import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubClient;
 import dev.speakerembedding.hub.HubException;
@@ -11,13 +12,21 @@ import dev.speakerembedding.hub.ModelFormat;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
 import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Builds the plain-Java core from the configuration, the same way for the server and for the pre-download CLI,
  * so both fetch, verify and convert identically.
  */
 public final class Components {
+
+    private static final Logger LOG = Logger.getLogger(Components.class.getName());
 
     /** The only model format served today: speechbrain ECAPA-TDNN repositories. */
     public static final ModelFormat FORMAT = ModelFormat.SPEECHBRAIN_ECAPA;
@@ -54,6 +63,27 @@ public final class Components {
         HubClient client = client(config);
         ModelRuntimeOptions runtime = runtimeOptions(config);
         return new ModelManager(settings, cache, listener -> new ModelFetcher(cache, client, listener),
-                snapshot -> new SpeakerEmbedder(EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime)));
+                snapshot -> new SpeakerEmbedder(loadModel(snapshot, config, runtime)));
+    }
+
+    /**
+     * Loads the model, converting it into {@code MODEL_CACHE_DIR/.onnx} unless a complete conversion is there. When
+     * the cache volume is read-only and holds no conversion (a model pre-downloaded by huggingface_hub and mounted
+     * read-only, say), the graph is converted into a directory under {@code java.io.tmpdir} instead, so a complete
+     * read-only cache still serves.
+     */
+    static EcapaModel loadModel(CachedSnapshot snapshot, ServiceConfig config, ModelRuntimeOptions runtime)
+            throws ModelFormatException {
+        try {
+            return EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime);
+        } catch (ModelFormatException e) {
+            if (!(e.getCause() instanceof IOException) || Files.isWritable(config.cacheDir())) {
+                throw e;
+            }
+            Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "speaker-embedding-onnx");
+            LOG.log(Level.WARNING, "The model cache {0} is read-only and holds no converted graph of this model; converting"
+                    + " it into {1} instead ({2})", new Object[] {config.cacheDir(), fallback, e.getMessage()});
+            return EcapaModel.load(snapshot.snapshotDir(), fallback, runtime);
+        }
     }
 }

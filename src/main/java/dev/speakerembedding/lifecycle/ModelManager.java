@@ -1,6 +1,7 @@
 package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.CacheWriteException;
 import dev.speakerembedding.hub.CachedSnapshot;
 import dev.speakerembedding.hub.CorruptCacheException;
 import dev.speakerembedding.hub.DownloadListener;
@@ -12,6 +13,7 @@ import dev.speakerembedding.hub.ModelFormat;
 import dev.speakerembedding.hub.OfflineCacheMissException;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.model.ModelFormatException;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -20,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.zip.ZipException;
 
 /**
  * Owns the model's lifecycle, as the seed describes it: cached → load with no network request; not cached and
@@ -154,6 +157,13 @@ public final class ModelManager implements AutoCloseable {
                         ? e.getMessage() + ". " + UNREACHABLE_REMEDY : e.getMessage();
                 waitToRetry(message, e, attemptNumber);
             } catch (ModelFormatException e) {
+                if (e.getCause() instanceof IOException && !(e.getCause() instanceof ZipException)) {
+                    // Reading the files or writing the converted graph failed (disk full, I/O error), not the
+                    // model, whose files were verified: they load once the disk has room again.
+                    waitToRetry("The model could not be loaded because of a file system error: " + e.getMessage(),
+                            e, attemptNumber);
+                    continue;
+                }
                 fail("The model files do not form a supported model: " + e.getMessage(), e, attemptNumber);
                 return;
             } catch (RuntimeException | Error e) {
@@ -164,11 +174,13 @@ public final class ModelManager implements AutoCloseable {
     }
 
     /**
-     * What can fix itself without a restart: the network coming back, and (offline) a cache filled by someone
-     * else, e.g. the pre-download script writing into a shared volume.
+     * What can fix itself without a restart: the network coming back, (offline) a cache filled by someone else,
+     * e.g. the pre-download script writing into a shared volume, and a cache volume that was full or not writable
+     * getting room again.
      */
     private static boolean recoverable(HubException e) {
-        return e.retryable() || e instanceof OfflineCacheMissException || e instanceof CorruptCacheException;
+        return e.retryable() || e instanceof OfflineCacheMissException || e instanceof CorruptCacheException
+                || e instanceof CacheWriteException;
     }
 
     private void fail(String message, Throwable cause, int attemptNumber) {

@@ -18,20 +18,22 @@ enum Corruption {
     /** Applies this damage to {@code file} (through symlinks, to the blob itself); returns what was done. */
     String apply(Path file, long seed) throws IOException {
         Path real = file.toRealPath();
+        String name = real.getFileName().toString();
+        String shown = name.matches("[0-9a-f]{40,64}") ? "blob " + name.substring(0, 10) + "..." : name;
         SplittableRandom rnd = new SplittableRandom(seed);
         long size = Files.size(real);
         try (RandomAccessFile raf = new RandomAccessFile(real.toFile(), "rw")) {
             if (this == TRUNCATE) {
                 long keep = size <= 1 ? 0 : rnd.nextLong(size);
                 raf.setLength(keep);
-                return "truncated " + real.getFileName() + " from " + size + " to " + keep + " bytes";
+                return "truncated " + shown + " from " + size + " to " + keep + " bytes";
             }
             long bit = rnd.nextLong(size * 8);
             raf.seek(bit / 8);
             int b = raf.read();
             raf.seek(bit / 8);
             raf.write(b ^ (1 << (bit % 8)));
-            return "flipped bit " + (bit % 8) + " of byte " + (bit / 8) + " of " + real.getFileName() + " (" + size
+            return "flipped bit " + (bit % 8) + " of byte " + (bit / 8) + " of " + shown + " (" + size
                     + " bytes)";
         }
     }

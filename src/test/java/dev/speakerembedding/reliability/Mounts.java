@@ -1,0 +1,68 @@
+package dev.speakerembedding.reliability;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Real file-system conditions made with {@code mount} (the tests run as root in a sandbox that may or may not allow
+ * it): a small tmpfs for a nearly full disk, a read-only bind mount for a read-only volume. When mounting is not
+ * permitted the calling test is skipped with the reason, never passed silently. {@link #close()} unmounts in
+ * reverse order.
+ */
+final class Mounts implements AutoCloseable {
+
+    private final List<Path> mounted = new ArrayList<>();
+
+    /** A tmpfs of {@code size} (e.g. "2m") at {@code dir}. */
+    Path tmpfs(Path dir, String size) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        run("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0777", "tmpfs", dir.toString());
+        mounted.add(dir);
+        return dir;
+    }
+
+    /** {@code source} visible read-only at {@code target} (a bind mount remounted ro: root cannot write it either). */
+    Path readOnlyBind(Path source, Path target) throws IOException, InterruptedException {
+        Files.createDirectories(target);
+        run("mount", "--bind", source.toString(), target.toString());
+        mounted.add(target);
+        run("mount", "-o", "remount,ro,bind", target.toString());
+        try {
+            Files.createFile(target.resolve(".write-probe"));
+            Files.delete(target.resolve(".write-probe"));
+            Assumptions.abort("the read-only bind mount at " + target + " is still writable here");
+        } catch (IOException expected) {
+            // read-only, as intended
+        }
+        return target;
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes()).strip();
+        boolean done = p.waitFor(30, TimeUnit.SECONDS);
+        if (!done || p.exitValue() != 0) {
+            Assumptions.abort("cannot " + String.join(" ", command) + " in this environment (needs root and mount"
+                    + " permission): " + output);
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        for (int i = mounted.size() - 1; i >= 0; i--) {
+            Process p = new ProcessBuilder("umount", mounted.get(i).toString()).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                // a lazy unmount still detaches it from the tree, so the temp dir can be deleted
+                new ProcessBuilder("umount", "-l", mounted.get(i).toString()).start().waitFor(30, TimeUnit.SECONDS);
+                System.out.println("umount " + mounted.get(i) + ": " + output.strip() + " (lazy unmount used)");
+            }
+        }
+        mounted.clear();
+    }
+}
