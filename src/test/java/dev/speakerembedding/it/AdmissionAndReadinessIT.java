@@ -1,0 +1,202 @@
+package dev.speakerembedding.it;
+
+import static dev.speakerembedding.it.ApiCalls.assertProblem;
+import static dev.speakerembedding.it.ApiCalls.assertRetryAfter;
+import static dev.speakerembedding.it.ApiCalls.embed;
+import static dev.speakerembedding.it.ServerTestSupport.READY_TIMEOUT;
+import static dev.speakerembedding.it.ServerTestSupport.env;
+import static dev.speakerembedding.it.ServerTestSupport.json;
+import static dev.speakerembedding.it.ServerTestSupport.serveSmallModel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.speakerembedding.it.ApiCalls.Multipart;
+import dev.speakerembedding.it.ApiCalls.Part;
+import dev.speakerembedding.testing.LibertyServer;
+import dev.speakerembedding.testing.hubstandin.HubStandIn;
+import jakarta.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The limits that protect the server, through two real Liberty servers started side by side: one admitting a
+ * single inference with a single queued request (and no minimum duration, to reach the model's own floor), and
+ * one that never gets a model (offline, empty cache).
+ */
+class AdmissionAndReadinessIT {
+
+    /** More concurrent requests than the one running plus the one queued that the server admits. */
+    private static final int CONCURRENT_REQUESTS = 8;
+    /**
+     * Long enough that one inference keeps the only slot busy past the burst's arrival (about 0.3 s on an idle
+     * machine; 10 s of audio would take well under 0.1 s), short enough that the two served requests finish in
+     * seconds even on a loaded one. Sent as 8-bit audio at 1 kHz, 60 kB per request, so reading the burst costs
+     * next to nothing, while each request still costs the full duration's 16 kHz inference.
+     */
+    private static final double BURST_AUDIO_SECONDS = 60;
+    private static final int BURST_SAMPLE_RATE_HZ = 1000;
+    /** A refusal does not wait for the work ahead of it; generous, for a loaded machine. */
+    private static final long REFUSAL_LIMIT_MS = 2_000;
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
+
+    private static HubStandIn hub;
+    private static LibertyServer narrow;
+    private static LibertyServer notReady;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        hub = HubStandIn.start();
+        serveSmallModel(hub, false);
+        Map<String, String> env = new HashMap<>(env(hub, tmp.resolve("cache")));
+        env.put("MAX_CONCURRENT_INFERENCES", "1");
+        env.put("MAX_QUEUED_REQUESTS", "1");
+        env.put("QUEUE_TIMEOUT_MS", "60000");
+        env.put("MIN_AUDIO_SECONDS", "0");
+        narrow = LibertyServer.start(env, tmp.resolve("narrow"));
+        notReady = LibertyServer.start(env(null, tmp.resolve("empty-cache")), tmp.resolve("not-ready"));
+        narrow.awaitReady(READY_TIMEOUT);
+        // The first requests of a fresh server pay for class loading, JIT and ONNX Runtime's first run at a new
+        // length; the burst must measure admission, not that.
+        for (int i = 0; i < 3; i++) {
+            embed(narrow, Wavs.compactSpeechLike(BURST_AUDIO_SECONDS, BURST_SAMPLE_RATE_HZ));
+        }
+        notReady.awaitResponse("/v1/status", r -> r.body().contains("Model not cached and offline mode is enabled"),
+                READY_TIMEOUT);
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {narrow, notReady, hub}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    private record Timed(HttpResponse<String> response, long millis) {
+    }
+
+    @Test
+    void pastTheQueueRequestsAreRefusedQuicklyAndTheRestServed() throws Exception {
+        byte[] wav = Wavs.compactSpeechLike(BURST_AUDIO_SECONDS, BURST_SAMPLE_RATE_HZ);
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_REQUESTS);
+        try {
+            CyclicBarrier start = new CyclicBarrier(CONCURRENT_REQUESTS);
+            List<Future<Timed>> calls = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_REQUESTS; i++) {
+                calls.add(pool.submit(() -> {
+                    start.await();
+                    long t0 = System.nanoTime();
+                    HttpResponse<String> r = embed(narrow, wav);
+                    return new Timed(r, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                }));
+            }
+            List<Timed> results = new ArrayList<>();
+            for (Future<Timed> call : calls) {
+                results.add(call.get(180, TimeUnit.SECONDS));
+            }
+            String report = results.stream().map(t -> t.response().statusCode() + " in " + t.millis() + " ms")
+                    .toList().toString();
+            System.out.println("burst of " + CONCURRENT_REQUESTS + ": " + report);
+            List<Timed> served = results.stream().filter(t -> t.response().statusCode() == 200).toList();
+            List<Timed> refused = results.stream().filter(t -> t.response().statusCode() != 200).toList();
+            assertTrue(served.size() >= 2, "the running request and the queued one are served: " + report);
+            assertTrue(refused.size() >= 1, "the rest are refused: " + report);
+            for (Timed t : served) {
+                assertEquals(1, json(t.response().body()).getJsonArray("data").size());
+            }
+            for (Timed t : refused) {
+                JsonObject p = assertProblem(t.response(), 503, "saturated");
+                assertTrue(p.getString("detail").contains("already waiting"), "refused at once, not after a wait: "
+                        + p);
+                assertRetryAfter(t.response());
+                assertTrue(t.millis() < REFUSAL_LIMIT_MS, "refused without waiting for the work ahead: " + report);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        awaitIdle(narrow);
+        assertEquals(200, embed(narrow, Wavs.speechLike(1)).statusCode(), "serves normally after the burst");
+    }
+
+    /** Waits until {@code server} admits work again (a test before may have left requests running). */
+    private static void awaitIdle(LibertyServer server) throws Exception {
+        byte[] wav = Wavs.speechLike(0.5);
+        long deadline = System.nanoTime() + IDLE_TIMEOUT.toNanos();
+        HttpResponse<String> last;
+        do {
+            last = embed(server, wav);
+            if (last.statusCode() == 200) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("server still saturated after " + IDLE_TIMEOUT + ": " + last.body());
+    }
+
+    @Test
+    void aBatchAndAVerificationEachTakeOneSlot() throws Exception {
+        awaitIdle(narrow);
+        byte[] wav = Wavs.speechLike(2);
+        HttpResponse<String> batch = ApiCalls.post(narrow, "/v1/embeddings", Multipart.of(
+                Part.file("files", "1.wav", wav), Part.file("files", "2.wav", wav), Part.file("files", "3.wav", wav)));
+        assertEquals(200, batch.statusCode(), batch.body());
+        HttpResponse<String> verify = ApiCalls.post(narrow, "/v1/verify", Multipart.of(
+                Part.file("a", "a.wav", wav), Part.file("b", "b.wav", wav)));
+        assertEquals(200, verify.statusCode(), verify.body());
+    }
+
+    @Test
+    void nothingUnder640SamplesAt16kHzCanBeEmbedded() throws Exception {
+        awaitIdle(narrow);
+        JsonObject p = assertProblem(embed(narrow, Wavs.mono(16000, Wavs.signal(639, 16000))), 422,
+                "audio_too_short");
+        assertTrue(p.getString("detail").contains("640"), p.toString());
+        assertFalse(p.getString("detail").contains("MIN_AUDIO_SECONDS"), "the model's floor, not the setting");
+        assertProblem(embed(narrow, Wavs.mono(16000, new short[] {1234})), 422, "audio_too_short");
+        // 320 samples at 8 kHz resample to 640 at 16 kHz: just enough.
+        assertEquals(200, embed(narrow, Wavs.mono(16000, Wavs.signal(640, 16000))).statusCode());
+        assertEquals(200, embed(narrow, Wavs.mono(8000, Wavs.signal(320, 8000))).statusCode());
+        assertProblem(embed(narrow, Wavs.mono(8000, Wavs.signal(319, 8000))), 422, "audio_too_short");
+    }
+
+    @Test
+    void withoutAModelEveryOperationThatNeedsOneSaysSoWithRetryAfter() throws Exception {
+        byte[] wav = Wavs.speechLike(1);
+        List<HttpResponse<String>> answers = List.of(
+                notReady.get("/v1/model"),
+                embed(notReady, wav),
+                ApiCalls.post(notReady, "/v1/embeddings", Multipart.of(Part.file("files", "a.wav", wav))),
+                ApiCalls.post(notReady, "/v1/verify", Multipart.of(Part.file("a", "a.wav", wav),
+                        Part.file("b", "b.wav", wav))));
+        for (HttpResponse<String> r : answers) {
+            JsonObject p = assertProblem(r, 503, "model_not_ready");
+            assertTrue(p.getString("detail").contains("Model not cached and offline mode is enabled"), p.toString());
+            assertRetryAfter(r);
+        }
+        HttpResponse<String> json = notReady.post("/v1/verify", "application/json",
+                "{\"a\":[1,0,0],\"b\":[1,0,0]}".getBytes());
+        assertEquals(200, json.statusCode(), "comparing embeddings needs no model: " + json.body());
+        assertEquals(1.0, json(json.body()).getJsonNumber("score").doubleValue());
+        assertEquals(200, notReady.get("/v1/status").statusCode());
+    }
+}

@@ -1,0 +1,223 @@
+package dev.speakerembedding.it;
+
+import static dev.speakerembedding.it.ServerTestSupport.REPO;
+import static dev.speakerembedding.it.ServerTestSupport.env;
+import static dev.speakerembedding.it.ServerTestSupport.serveSmallModel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.speakerembedding.client.ApiClient;
+import dev.speakerembedding.client.ApiException;
+import dev.speakerembedding.client.api.EmbeddingsApi;
+import dev.speakerembedding.client.api.ModelApi;
+import dev.speakerembedding.client.api.StatusApi;
+import dev.speakerembedding.client.api.VerificationApi;
+import dev.speakerembedding.client.model.EmbeddingItem;
+import dev.speakerembedding.client.model.EmbeddingResponse;
+import dev.speakerembedding.client.model.ModelFile;
+import dev.speakerembedding.client.model.ModelInfo;
+import dev.speakerembedding.client.model.Problem;
+import dev.speakerembedding.client.model.VerificationResponse;
+import dev.speakerembedding.testing.LibertyServer;
+import dev.speakerembedding.testing.Npy;
+import dev.speakerembedding.testing.hubstandin.HubStandIn;
+import java.io.File;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The OpenAPI contract: a client generated from the committed snapshot (src/main/openapi/openapi.yaml, by the
+ * openapi-generator plugin, used here exactly as generated) embeds, verifies and reads the model through a real
+ * server; and the document that server serves must be the snapshot. Run with {@code -Dopenapi.snapshot.update=true}
+ * to rewrite the snapshot from the server after an intended API change (then review the diff and rebuild, so the
+ * client is regenerated from it).
+ */
+class OpenApiContractIT {
+
+    private static final Path SNAPSHOT = Path.of(System.getProperty("project.root", "."))
+            .resolve("src/main/openapi/openapi.yaml");
+    private static final boolean UPDATE_SNAPSHOT = Boolean.getBoolean("openapi.snapshot.update");
+
+    private static HubStandIn hub;
+    private static LibertyServer server;
+    private static ApiClient client;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        hub = HubStandIn.start();
+        serveSmallModel(hub, false);
+        server = ServerTestSupport.startReady(env(hub, tmp.resolve("cache")), tmp.resolve("server"));
+        client = new ApiClient();
+        client.updateBaseUri("http://127.0.0.1:" + server.httpPort());
+        client.setReadTimeout(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    private static File input(String name) {
+        return Npy.conformanceDir().resolve("inputs").resolve(name).toFile();
+    }
+
+    private static float[] floats(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
+    private static float[] speechbrain(String stem) throws Exception {
+        return Npy.read(Npy.conformanceDir().resolve("expected/small").resolve(stem + ".embedding.npy")).data();
+    }
+
+    @Test
+    void theServedDocumentIsTheSnapshotTheClientWasGeneratedFrom() throws Exception {
+        HttpResponse<String> served = server.get("/openapi");
+        assertEquals(200, served.statusCode());
+        if (UPDATE_SNAPSHOT) {
+            Files.writeString(SNAPSHOT, OpenApiDocuments.withoutServers(served.body()), StandardCharsets.UTF_8);
+            System.out.println("Rewrote " + SNAPSHOT + " from the server: review the diff, then rebuild.");
+            return;
+        }
+        Map<String, Object> snapshot = OpenApiDocuments.parse(Files.readString(SNAPSHOT));
+        List<String> differences = OpenApiDocuments.differences(snapshot, OpenApiDocuments.parse(served.body()));
+        if (!differences.isEmpty()) {
+            fail("The server's OpenAPI document differs from " + SNAPSHOT + ", which the test client is generated "
+                    + "from. If the change is intended, refresh the snapshot (mvn verify -Dit.test=OpenApiContractIT "
+                    + "-Dopenapi.snapshot.update=true) and review its diff:\n  " + String.join("\n  ", differences));
+        }
+        HttpResponse<String> json = server.get("/openapi?format=json");
+        assertTrue(OpenApiDocuments.differences(snapshot, OpenApiDocuments.parse(json.body())).isEmpty(),
+                "the JSON form carries the same document");
+    }
+
+    @Test
+    void everyOperationIsDocumentedForClients() throws Exception {
+        Map<String, Object> doc = OpenApiDocuments.parse(Files.readString(SNAPSHOT));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Map<String, Object>>> paths = (Map<String, Map<String, Map<String, Object>>>) doc.get("paths");
+        assertEquals(List.of("/v1/embeddings", "/v1/model", "/v1/status", "/v1/verify"),
+                paths.keySet().stream().sorted().toList());
+        for (var path : paths.entrySet()) {
+            for (var op : path.getValue().entrySet()) {
+                String where = op.getKey().toUpperCase() + " " + path.getKey();
+                Map<String, Object> operation = op.getValue();
+                for (String field : List.of("operationId", "summary", "description", "responses")) {
+                    assertNotNull(operation.get(field), where + " has " + field);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Map<String, Object>> responses = (Map<String, Map<String, Object>>) operation.get("responses");
+                for (var response : responses.entrySet()) {
+                    if (response.getKey().startsWith("4") || response.getKey().startsWith("5")) {
+                        String content = String.valueOf(response.getValue().get("content"));
+                        assertTrue(content.contains("application/problem+json")
+                                && content.contains("#/components/schemas/Problem"), where + " " + response.getKey());
+                    }
+                }
+            }
+        }
+        HttpResponse<String> ui = server.get("/openapi/ui/");
+        assertEquals(200, ui.statusCode());
+        assertTrue(ui.body().toLowerCase().contains("swagger"), "Swagger UI is served");
+    }
+
+    @Test
+    void generatedClientEmbedsOneFile() throws Exception {
+        EmbeddingResponse r = new EmbeddingsApi(client).createEmbeddings(List.of(input("speech_espeak_en.wav")),
+                null, null);
+        assertEquals(REPO, r.getModel());
+        assertEquals(hub.commit(REPO), r.getCommit());
+        assertEquals(32, r.getDimension());
+        assertEquals(1, r.getData().size());
+        EmbeddingItem item = r.getData().get(0);
+        assertEquals("speech_espeak_en.wav", item.getName());
+        assertEquals(16000, item.getSampleRateHz());
+        assertTrue(Npy.maxAbsDiff(speechbrain("speech_espeak_en"), floats(item.getEmbedding())) <= 5e-5);
+    }
+
+    @Test
+    void generatedClientEmbedsABatchWithOptions() throws Exception {
+        List<String> names = List.of("chirp_1s.wav", "speech_8k_s16_mono.wav", "speech_48k_s24_mono_extensible.wav");
+        EmbeddingsApi api = new EmbeddingsApi(client);
+        EmbeddingResponse batch = api.createEmbeddings(names.stream().map(OpenApiContractIT::input).toList(), false,
+                true);
+        assertTrue(batch.getUnitLength());
+        assertEquals(names.size(), batch.getData().size());
+        for (int i = 0; i < names.size(); i++) {
+            EmbeddingItem item = batch.getData().get(i);
+            assertEquals(i, item.getIndex());
+            assertEquals(names.get(i), item.getName());
+            EmbeddingItem single = api.createEmbeddings(List.of(input(names.get(i))), false, true).getData().get(0);
+            assertEquals(single.getEmbedding(), item.getEmbedding(), names.get(i));
+            assertEquals(single.getDurationSeconds(), item.getDurationSeconds());
+        }
+    }
+
+    @Test
+    void generatedClientVerifiesTwoFiles() throws Exception {
+        VerificationApi api = new VerificationApi(client);
+        VerificationResponse r = api.verifySpeakers(input("chirp_1s.wav"), input("speech_espeak_en_f3.wav"), null);
+        assertEquals(0.9478021860122681, r.getScore(), 1e-5, "speechbrain's verify_files score");
+        assertEquals(0.25, r.getThreshold());
+        assertTrue(r.getSameSpeaker());
+        assertEquals(r.getScore(), api.verifySpeakers(input("speech_espeak_en_f3.wav"), input("chirp_1s.wav"), null)
+                .getScore(), "symmetric");
+        VerificationResponse self = api.verifySpeakers(input("noise_3s.wav"), input("noise_3s.wav"), 0.999);
+        assertEquals(1.0, self.getScore(), 1e-9);
+        assertTrue(self.getSameSpeaker());
+    }
+
+    @Test
+    void generatedClientReadsTheModelInfoAndStatus() throws Exception {
+        ModelInfo m = new ModelApi(client).getModel();
+        assertEquals(REPO, m.getModel());
+        assertEquals("main", m.getRevision());
+        assertEquals(hub.commit(REPO), m.getCommit());
+        assertEquals(32, m.getDimension());
+        assertEquals(16000, m.getSampleRateHz());
+        assertFalse(m.getOnnxruntimeVersion().isBlank());
+        assertTrue(m.getLoadedAt().isBefore(OffsetDateTime.now()));
+        assertEquals(ServerTestSupport.requiredFiles(), m.getFiles().stream().map(ModelFile::getName).toList());
+        for (ModelFile f : m.getFiles()) {
+            assertEquals(hub.file(REPO, f.getName()).sha256(), f.getSha256());
+        }
+        assertEquals(hub.file(REPO, "embedding_model.ckpt").sha256(), m.getConversion().getCheckpointSha256());
+        assertEquals("healthy", new StatusApi(client).getStatus().getStatus());
+    }
+
+    @Test
+    void generatedClientSeesProblemDocuments() throws Exception {
+        ApiException e = assertThrows(ApiException.class, () -> new EmbeddingsApi(client)
+                .createEmbeddings(List.of(input("silence_1s_16k_s16.wav")), null, null));
+        assertEquals(422, e.getCode());
+        Problem p = client.getObjectMapper().readValue(e.getResponseBody(), Problem.class);
+        assertEquals("audio_silent", p.getCode());
+        assertEquals(422, p.getStatus());
+        assertEquals("urn:speaker-embedding:problem:audio-silent", p.getType());
+    }
+}
