@@ -92,6 +92,6 @@ final class ApiExamples {
             "code":"model_not_ready"}""";
     static final String SATURATED = """
             {"type":"urn:speaker-embedding:problem:saturated","title":"Service saturated","status":503,\
-            "detail":"all 2 inference slots are busy and 16 requests are already waiting (the limit); retry after 1 s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)",\
+            "detail":"all 10 places are taken (2 inference slots, 8 waiting places); retry after 1 s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)",\
             "code":"saturated"}""";
 }

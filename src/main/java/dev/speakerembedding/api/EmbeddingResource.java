@@ -44,7 +44,11 @@ public class EmbeddingResource {
     @Inject
     EmbeddingService service;
 
+    @Inject
+    RequestAdmission admission;
+
     @POST
+    @Admitted
     @Consumes({"audio/wav", "audio/x-wav", "audio/wave", MediaType.APPLICATION_OCTET_STREAM})
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(operationId = "createEmbeddings", summary = "Embed one audio file or a batch",
@@ -113,12 +117,12 @@ public class EmbeddingResource {
             @QueryParam("unit_length") String unitLength,
             @Context UriInfo uri) throws ProblemException {
         EmbeddingOptions options = options(uri, normalize, unitLength);
-        EmbeddingService.LoadedModel model = service.readyModel();
         byte[] wav = RequestBodies.readBounded(body, service.config().maxRequestBytes());
-        return embed(model, List.of(new AudioUpload(null, wav)), options);
+        return embed(List.of(new AudioUpload(null, wav)), options);
     }
 
     @POST
+    @Admitted
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(hidden = true)
@@ -126,11 +130,10 @@ public class EmbeddingResource {
                                         @QueryParam("unit_length") String unitLength, @Context UriInfo uri)
             throws ProblemException {
         EmbeddingOptions options = options(uri, normalize, unitLength);
-        EmbeddingService.LoadedModel model = service.readyModel();
         ServiceConfig config = service.config();
         List<AudioUpload> uploads = RequestBodies.readAudioParts(parts, config.maxRequestBytes(),
                 config.maxBatchSize());
-        return embed(model, uploads, options);
+        return embed(uploads, options);
     }
 
     private static EmbeddingOptions options(UriInfo uri, String normalize, String unitLength) throws ProblemException {
@@ -139,9 +142,9 @@ public class EmbeddingResource {
                 QueryOptions.flag("unit_length", unitLength));
     }
 
-    private EmbeddingResponse embed(EmbeddingService.LoadedModel model, List<AudioUpload> uploads,
-                                    EmbeddingOptions options) throws ProblemException {
-        List<EmbeddingResult> results = service.embedAll(model, uploads, options);
+    private EmbeddingResponse embed(List<AudioUpload> uploads, EmbeddingOptions options) throws ProblemException {
+        EmbeddingService.LoadedModel model = admission.model();
+        List<EmbeddingResult> results = service.embedAll(admission, uploads, options);
         List<EmbeddingResponse.Item> items = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             EmbeddingResult r = results.get(i);

@@ -52,7 +52,7 @@ public class EmbeddingService {
         ServiceConfig config = lifecycle.config();
         gate = new AdmissionGate(new AdmissionGate.Settings(config.maxConcurrentInferences(),
                 config.maxQueuedRequests(), config.queueTimeout()));
-        LOG.info(String.format("Inference admission: %d at once, %d queued, %d ms queue timeout",
+        LOG.info(String.format("Inference admission: %d at once, %d more admitted, %d ms longest wait for a slot",
                 config.maxConcurrentInferences(), config.maxQueuedRequests(), config.queueTimeout().toMillis()));
     }
 
@@ -80,19 +80,29 @@ public class EmbeddingService {
                 retryAfter);
     }
 
+    /** A place in the admission gate, or 503 saturated at once when there is none. */
+    public AdmissionGate.Ticket admit() throws ProblemException {
+        try {
+            return gate.admit();
+        } catch (SaturatedException e) {
+            throw saturated(e);
+        }
+    }
+
     /**
-     * Embeds every upload, in order, under one admission: a batch is one unit of work, so it is admitted or
-     * refused as a whole and never interleaves with itself.
+     * Embeds every upload, in order, in one inference slot: a batch (or the two files of a verification) is one
+     * unit of work, admitted as a whole and never interleaved with itself.
      */
-    public List<EmbeddingResult> embedAll(LoadedModel model, List<AudioUpload> uploads, EmbeddingOptions options)
-            throws ProblemException {
+    public List<EmbeddingResult> embedAll(RequestAdmission admission, List<AudioUpload> uploads,
+                                          EmbeddingOptions options) throws ProblemException {
         ServiceConfig config = config();
         AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
-        try (AdmissionGate.Permit permit = gate.enter()) {
+        SpeakerEmbedder embedder = admission.model().embedder();
+        try (AdmissionGate.Slot slot = admission.ticket().awaitSlot()) {
             List<EmbeddingResult> results = new ArrayList<>(uploads.size());
             for (int i = 0; i < uploads.size(); i++) {
                 try {
-                    results.add(embedOne(model.embedder(), uploads.get(i).bytes(), options, limits));
+                    results.add(embedOne(embedder, uploads.get(i).bytes(), options, limits));
                 } catch (ProblemException e) {
                     throw uploads.size() == 1 && uploads.get(i).name() == null ? e
                             : e.withDetailPrefix(partLabel(i, uploads.get(i)) + ": ");
@@ -100,12 +110,16 @@ public class EmbeddingService {
             }
             return results;
         } catch (SaturatedException e) {
-            throw ProblemType.SATURATED.exception(e.getMessage() + "; retry after " + e.retryAfterSeconds()
-                    + " s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)", e.retryAfterSeconds());
+            throw saturated(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ProblemType.SATURATED.exception("interrupted while waiting for an inference slot", 1);
         }
+    }
+
+    private static ProblemException saturated(SaturatedException e) {
+        return ProblemType.SATURATED.exception(e.getMessage() + "; retry after " + e.retryAfterSeconds()
+                + " s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)", e.retryAfterSeconds());
     }
 
     private static String partLabel(int index, AudioUpload upload) {

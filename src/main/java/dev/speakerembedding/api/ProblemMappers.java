@@ -28,6 +28,15 @@ public final class ProblemMappers {
     }
 
     /**
+     * An answer given before the request body was read (refused at admission or by its declared size). The
+     * connection is closed after it: the unread rest of the upload must not be taken for the next request, and a
+     * keep-alive client still sending it would otherwise wait on a connection nobody reads.
+     */
+    static Response toEarlyResponse(ProblemException e) {
+        return Response.fromResponse(toResponse(e)).header("Connection", "close").build();
+    }
+
+    /**
      * What the client did wrong, when a framework wrapped it: the body-size limit fires inside whatever reads
      * the body (the multipart parser, for one), which reports it as its own failure with ours as a cause.
      */

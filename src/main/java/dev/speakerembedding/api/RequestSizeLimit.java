@@ -29,7 +29,7 @@ public class RequestSizeLimit implements ContainerRequestFilter {
         long limitBytes = config.maxRequestBytes();
         long declared = request.getLength();
         if (declared > limitBytes) {
-            request.abortWith(ProblemMappers.toResponse(
+            request.abortWith(ProblemMappers.toEarlyResponse(
                     LimitedInputStream.tooLarge(limitBytes, Long.toString(declared)).toProblem()));
             return;
         }

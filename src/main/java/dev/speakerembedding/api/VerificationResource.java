@@ -45,7 +45,11 @@ public class VerificationResource {
     @Inject
     EmbeddingService service;
 
+    @Inject
+    RequestAdmission admission;
+
     @POST
+    @Admitted
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(operationId = "verifySpeakers", summary = "Are two utterances the same speaker?",
@@ -102,13 +106,14 @@ public class VerificationResource {
             @QueryParam("threshold") String threshold,
             @Context UriInfo uri) throws ProblemException {
         double thresholdValue = threshold(uri, threshold);
-        EmbeddingService.LoadedModel model = service.readyModel();
         ServiceConfig config = service.config();
         Map<String, AudioUpload> uploads = RequestBodies.readNamedParts(parts, PARTS, config.maxRequestBytes());
-        List<EmbeddingResult> results = service.embedAll(model, List.copyOf(uploads.values()), EmbeddingOptions.RAW);
+        List<EmbeddingResult> results = service.embedAll(admission, List.copyOf(uploads.values()),
+                EmbeddingOptions.RAW);
         SpeakerVerification.Result r = SpeakerVerification.verify(results.get(0).embedding(),
                 results.get(1).embedding(), thresholdValue);
-        return new VerificationResponse(r.score(), r.threshold(), r.sameSpeaker(), config.modelId(), model.commit());
+        return new VerificationResponse(r.score(), r.threshold(), r.sameSpeaker(), config.modelId(),
+                admission.model().commit());
     }
 
     @POST

@@ -37,7 +37,7 @@ public class ServiceConfig {
     public static final String DEFAULT_MAX_BATCH_SIZE = "16";
     public static final String DEFAULT_VERIFY_THRESHOLD = "0.25";
     public static final String DEFAULT_MAX_CONCURRENT_INFERENCES = "0";
-    public static final String DEFAULT_MAX_QUEUED_REQUESTS = "16";
+    public static final String DEFAULT_MAX_QUEUED_REQUESTS = "8";
     public static final String DEFAULT_QUEUE_TIMEOUT_MS = "10000";
 
     /** huggingface_hub's truthy spellings for HF_HUB_OFFLINE (constants.py `_is_true`). */
@@ -293,7 +293,10 @@ public class ServiceConfig {
         return maxConcurrentInferences > 0 ? maxConcurrentInferences : Runtime.getRuntime().availableProcessors();
     }
 
-    /** Requests allowed to wait for an inference slot; past that they are refused at once. */
+    /**
+     * Requests admitted beyond the inference slots (reading their body or waiting for a slot); past that they
+     * are refused at once, before their body is read.
+     */
     public int maxQueuedRequests() {
         return Math.max(0, maxQueuedRequests);
     }

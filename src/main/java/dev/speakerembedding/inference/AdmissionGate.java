@@ -9,19 +9,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bounds the work running at once: up to {@code maxConcurrent} holders, up to {@code maxQueued} callers waiting
- * (each at most {@code queueTimeout}), and everyone past that refused at once. Refusing early is the point: a
- * request that would wait behind a long queue is better retried elsewhere than left holding a thread and its
- * decoded audio while the client times out.
+ * Bounds the work in a server: at most {@code maxConcurrent} holders of an inference slot, at most
+ * {@code maxConcurrent + maxQueued} requests admitted at all, and everyone past that refused at once.
+ *
+ * <p>Two steps, because a request's body is read between them: {@link #admit()} decides at once, before the
+ * body is read, whether there is room at all, so a flood costs neither memory nor threads; then
+ * {@link Ticket#awaitSlot()} waits (at most {@code queueTimeout}, in arrival order) for one of the slots. A slow
+ * upload therefore holds a place in the queue, never an inference slot.
  *
  * <p>Plain Java and thread-safe; the web edge turns {@link SaturatedException} into 503 with Retry-After.
  */
 public final class AdmissionGate {
 
     /**
-     * @param maxConcurrent holders at once, at least 1
-     * @param maxQueued     callers allowed to wait for a slot; 0 refuses whenever all slots are taken
-     * @param queueTimeout  longest wait of a queued caller
+     * @param maxConcurrent slots, at least 1: requests computing at once
+     * @param maxQueued     admitted requests beyond the slots (reading their body or waiting for a slot)
+     * @param queueTimeout  longest wait for a slot
      */
     public record Settings(int maxConcurrent, int maxQueued, Duration queueTimeout) {
         public Settings {
@@ -36,6 +39,10 @@ public final class AdmissionGate {
                 throw new IllegalArgumentException("queueTimeout must not be negative, got " + queueTimeout);
             }
         }
+
+        public int capacity() {
+            return maxConcurrent + maxQueued;
+        }
     }
 
     /** Longest Retry-After suggested, so a slow outlier never tells clients to go away for minutes. */
@@ -44,8 +51,9 @@ public final class AdmissionGate {
     private static final double AVERAGE_WEIGHT = 0.2;
 
     private final Settings settings;
-    /** Fair, so queued callers are served in arrival order rather than overtaken by newcomers. */
+    /** Fair, so waiting requests get slots in arrival order rather than being overtaken by newcomers. */
     private final Semaphore slots;
+    private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong averageHoldNanos = new AtomicLong();
 
@@ -59,51 +67,42 @@ public final class AdmissionGate {
     }
 
     /**
-     * Takes a slot, waiting in the queue when all are busy.
+     * Takes a place if there is one, without waiting.
      *
-     * @throws SaturatedException   when the queue is full or the wait timed out
-     * @throws InterruptedException when the calling thread is interrupted while queued
+     * @throws SaturatedException ({@link SaturatedException.Reason#QUEUE_FULL}) when every place is taken
      */
-    public Permit enter() throws SaturatedException, InterruptedException {
-        // tryAcquire with a zero timeout honours fairness, unlike tryAcquire(): no overtaking of queued callers.
-        if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) {
-            return new Permit();
+    public Ticket admit() throws SaturatedException {
+        if (admitted.incrementAndGet() > settings.capacity()) {
+            admitted.decrementAndGet();
+            throw new SaturatedException(SaturatedException.Reason.QUEUE_FULL, String.format(
+                    "all %d places are taken (%d inference slots, %d waiting places)", settings.capacity(),
+                    settings.maxConcurrent(), settings.maxQueued()), retryAfterSeconds());
         }
-        int queued = waiting.incrementAndGet();
-        try {
-            if (queued > settings.maxQueued()) {
-                throw new SaturatedException(SaturatedException.Reason.QUEUE_FULL, String.format(
-                        "all %d inference slots are busy and %d requests are already waiting (the limit)",
-                        settings.maxConcurrent(), settings.maxQueued()), retryAfterSeconds());
-            }
-            if (!slots.tryAcquire(settings.queueTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new SaturatedException(SaturatedException.Reason.QUEUE_TIMEOUT, String.format(
-                        "no inference slot became free within %d ms", settings.queueTimeout().toMillis()),
-                        retryAfterSeconds());
-            }
-            return new Permit();
-        } finally {
-            waiting.decrementAndGet();
-        }
+        return new Ticket();
     }
 
-    /** Slots currently held. */
+    /** Inference slots currently held. */
     public int running() {
         return settings.maxConcurrent() - slots.availablePermits();
     }
 
-    /** Callers currently waiting for a slot. */
+    /** Requests currently waiting for a slot. */
     public int waiting() {
-        return Math.max(0, waiting.get());
+        return waiting.get();
+    }
+
+    /** Requests admitted and not yet finished (running, waiting, or still reading their body). */
+    public int admitted() {
+        return admitted.get();
     }
 
     /**
-     * When a refused caller may expect a slot: the queue ahead of it drained at the recent average hold time,
-     * in whole seconds as Retry-After needs, at least 1.
+     * When a refused request may expect room: the work admitted ahead of it drained at the recent average hold
+     * time, in whole seconds as Retry-After needs, at least 1.
      */
     int retryAfterSeconds() {
         double holdSeconds = averageHoldNanos.get() / 1e9;
-        double drainSeconds = holdSeconds * (waiting() + settings.maxConcurrent()) / settings.maxConcurrent();
+        double drainSeconds = holdSeconds * Math.max(1, admitted.get()) / settings.maxConcurrent();
         return (int) Math.max(1, Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil(drainSeconds)));
     }
 
@@ -111,18 +110,62 @@ public final class AdmissionGate {
         averageHoldNanos.getAndUpdate(avg -> avg == 0 ? nanos : (long) (avg + AVERAGE_WEIGHT * (nanos - avg)));
     }
 
-    /** A held slot; closing it (once, from any thread) frees the slot. */
-    public final class Permit implements AutoCloseable {
-        private final long enteredNanos = System.nanoTime();
+    /** An admitted request's place; closing it (once, from any thread) gives the place and any held slot back. */
+    public final class Ticket implements AutoCloseable {
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile Slot slot;
+
+        private Ticket() {
+        }
+
+        /**
+         * Waits for an inference slot, at most the queue timeout.
+         *
+         * @throws SaturatedException   ({@link SaturatedException.Reason#QUEUE_TIMEOUT}) when none became free in time
+         * @throws InterruptedException when the calling thread is interrupted while waiting
+         */
+        public Slot awaitSlot() throws SaturatedException, InterruptedException {
+            if (closed.get() || slot != null) {
+                throw new IllegalStateException(closed.get() ? "ticket is closed" : "ticket already holds a slot");
+            }
+            waiting.incrementAndGet();
+            try {
+                if (!slots.tryAcquire(settings.queueTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                    throw new SaturatedException(SaturatedException.Reason.QUEUE_TIMEOUT, String.format(
+                            "no inference slot became free within %d ms", settings.queueTimeout().toMillis()),
+                            retryAfterSeconds());
+                }
+            } finally {
+                waiting.decrementAndGet();
+            }
+            slot = new Slot();
+            return slot;
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                Slot held = slot;
+                if (held != null) {
+                    held.close();
+                }
+                admitted.decrementAndGet();
+            }
+        }
+    }
+
+    /** A held inference slot; closing it (once) frees the slot for the next waiting request. */
+    public final class Slot implements AutoCloseable {
+        private final long acquiredNanos = System.nanoTime();
         private final AtomicBoolean released = new AtomicBoolean();
 
-        private Permit() {
+        private Slot() {
         }
 
         @Override
         public void close() {
             if (released.compareAndSet(false, true)) {
-                recordHold(System.nanoTime() - enteredNanos);
+                recordHold(System.nanoTime() - acquiredNanos);
                 slots.release();
             }
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class AdmissionGateTest {
         return new AdmissionGate(new AdmissionGate.Settings(concurrent, queued, Duration.ofMillis(timeoutMs)));
     }
 
-    /** Polls until {@code gate} has {@code waiting} callers queued, so a test never races its own set-up. */
+    /** Polls until {@code gate} has {@code waiting} requests waiting for a slot, so no test races its set-up. */
     private static void awaitWaiting(AdmissionGate gate, int waiting) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (gate.waiting() != waiting) {
@@ -37,97 +38,120 @@ class AdmissionGateTest {
         }
     }
 
-    @Test
-    void admitsUpToTheConcurrencyAtOnce() throws Exception {
-        AdmissionGate gate = gate(2, 0, 0);
-        AdmissionGate.Permit a = gate.enter();
-        AdmissionGate.Permit b = gate.enter();
-        assertEquals(2, gate.running());
-        SaturatedException e = assertThrows(SaturatedException.class, gate::enter);
-        assertEquals(SaturatedException.Reason.QUEUE_FULL, e.reason());
-        a.close();
-        try (AdmissionGate.Permit c = gate.enter()) {
-            assertEquals(2, gate.running());
-        }
-        b.close();
-        assertEquals(0, gate.running());
+    /** A task that takes a place and a slot and holds them until {@code release} opens. */
+    private Future<Long> holder(AdmissionGate gate, CountDownLatch release) {
+        return pool.submit(() -> {
+            long t0 = System.nanoTime();
+            try (AdmissionGate.Ticket t = gate.admit(); AdmissionGate.Slot s = t.awaitSlot()) {
+                long waited = System.nanoTime() - t0;
+                release.await();
+                return waited;
+            }
+        });
     }
 
     @Test
-    void queuedCallerGetsTheSlotWhenItIsReleased() throws Exception {
+    void admitsUpToConcurrencyPlusQueueAndRefusesTheNextAtOnce() throws Exception {
+        AdmissionGate gate = gate(2, 1, 10_000);
+        AdmissionGate.Ticket a = gate.admit();
+        AdmissionGate.Ticket b = gate.admit();
+        AdmissionGate.Ticket c = gate.admit();
+        assertEquals(3, gate.admitted());
+        long t0 = System.nanoTime();
+        SaturatedException e = assertThrows(SaturatedException.class, gate::admit);
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 500, "refused without waiting");
+        assertEquals(SaturatedException.Reason.QUEUE_FULL, e.reason());
+        assertTrue(e.getMessage().contains("all 3 places are taken"), e.getMessage());
+        assertTrue(e.retryAfterSeconds() >= 1);
+        a.close();
+        gate.admit().close();
+        b.close();
+        c.close();
+        assertEquals(0, gate.admitted());
+    }
+
+    @Test
+    void aPlaceIsHeldWhileTheBodyIsReadButNoSlotIsTaken() throws Exception {
         AdmissionGate gate = gate(1, 1, 10_000);
-        AdmissionGate.Permit held = gate.enter();
-        Future<Long> queued = pool.submit(() -> {
-            long t0 = System.nanoTime();
-            try (AdmissionGate.Permit p = gate.enter()) {
-                return System.nanoTime() - t0;
-            }
-        });
+        try (AdmissionGate.Ticket reading = gate.admit(); AdmissionGate.Ticket computing = gate.admit();
+             AdmissionGate.Slot slot = computing.awaitSlot()) {
+            assertEquals(1, gate.running(), "the slow reader holds no slot");
+            assertThrows(SaturatedException.class, gate::admit, "but its place counts");
+        }
+        assertEquals(0, gate.running());
+        assertEquals(0, gate.admitted());
+    }
+
+    @Test
+    void waitingRequestGetsTheSlotWhenItIsReleased() throws Exception {
+        AdmissionGate gate = gate(1, 1, 10_000);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        Future<Long> first = holder(gate, releaseFirst);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (gate.running() == 0) {
+            assertTrue(System.nanoTime() < deadline);
+            TimeUnit.MILLISECONDS.sleep(2);
+        }
+        Future<Long> second = holder(gate, new CountDownLatch(0));
         awaitWaiting(gate, 1);
         TimeUnit.MILLISECONDS.sleep(100);
-        held.close();
-        long waitedNanos = queued.get(5, TimeUnit.SECONDS);
+        releaseFirst.countDown();
+        first.get(5, TimeUnit.SECONDS);
+        long waitedNanos = second.get(5, TimeUnit.SECONDS);
         assertTrue(waitedNanos >= TimeUnit.MILLISECONDS.toNanos(100), "waited for the release: " + waitedNanos);
         assertEquals(0, gate.running());
         assertEquals(0, gate.waiting());
+        assertEquals(0, gate.admitted());
     }
 
     @Test
-    void pastTheQueueCallersAreRefusedWithoutWaiting() throws Exception {
-        AdmissionGate gate = gate(1, 2, 30_000);
-        AdmissionGate.Permit held = gate.enter();
-        List<Future<?>> queued = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            queued.add(pool.submit(() -> {
-                try (AdmissionGate.Permit p = gate.enter()) {
-                    return null;
-                }
-            }));
-        }
-        awaitWaiting(gate, 2);
-        long t0 = System.nanoTime();
-        SaturatedException e = assertThrows(SaturatedException.class, gate::enter);
-        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertEquals(SaturatedException.Reason.QUEUE_FULL, e.reason());
-        assertTrue(tookMs < 500, "refused at once, took " + tookMs + " ms");
-        assertTrue(e.retryAfterSeconds() >= 1, "Retry-After is at least 1 s");
-        assertTrue(e.getMessage().contains("2 requests are already waiting"), e.getMessage());
-        held.close();
-        for (Future<?> f : queued) {
-            f.get(5, TimeUnit.SECONDS);
-        }
-        assertEquals(0, gate.waiting(), "a refused caller leaves no trace in the queue");
-    }
-
-    @Test
-    void queuedCallerGivesUpAfterTheTimeout() throws Exception {
+    void aWaitingRequestGivesUpAfterTheTimeout() throws Exception {
         AdmissionGate gate = gate(1, 4, 150);
-        try (AdmissionGate.Permit held = gate.enter()) {
+        try (AdmissionGate.Ticket held = gate.admit(); AdmissionGate.Slot slot = held.awaitSlot();
+             AdmissionGate.Ticket late = gate.admit()) {
             long t0 = System.nanoTime();
-            SaturatedException e = assertThrows(SaturatedException.class, gate::enter);
+            SaturatedException e = assertThrows(SaturatedException.class, late::awaitSlot);
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertEquals(SaturatedException.Reason.QUEUE_TIMEOUT, e.reason());
             assertTrue(tookMs >= 140 && tookMs < 5_000, "waited about the timeout: " + tookMs + " ms");
             assertEquals(0, gate.waiting());
         }
+        assertEquals(0, gate.admitted());
     }
 
     @Test
-    void closingAPermitTwiceFreesOneSlot() throws Exception {
+    void closingTwiceGivesBackOnce() throws Exception {
         AdmissionGate gate = gate(1, 0, 0);
-        AdmissionGate.Permit p = gate.enter();
-        p.close();
-        p.close();
-        AdmissionGate.Permit q = gate.enter();
-        assertThrows(SaturatedException.class, gate::enter, "still only one slot");
-        q.close();
+        AdmissionGate.Ticket t = gate.admit();
+        AdmissionGate.Slot s = t.awaitSlot();
+        s.close();
+        s.close();
+        t.close();
+        t.close();
+        assertEquals(0, gate.admitted());
+        try (AdmissionGate.Ticket again = gate.admit(); AdmissionGate.Slot slot = again.awaitSlot()) {
+            assertThrows(SaturatedException.class, gate::admit, "still only one place");
+        }
+    }
+
+    @Test
+    void closingTheTicketReleasesAForgottenSlot() throws Exception {
+        AdmissionGate gate = gate(1, 1, 50);
+        AdmissionGate.Ticket t = gate.admit();
+        t.awaitSlot();
+        t.close();
+        try (AdmissionGate.Ticket next = gate.admit()) {
+            next.awaitSlot();
+        }
+        assertEquals(0, gate.running());
+        assertThrows(IllegalStateException.class, t::awaitSlot, "a closed ticket cannot take a slot");
     }
 
     @Test
     void retryAfterFollowsTheRecentHoldTimeAndStaysBounded() throws Exception {
         AdmissionGate gate = gate(1, 0, 0);
         assertEquals(1, gate.retryAfterSeconds(), "no history: 1 s");
-        try (AdmissionGate.Permit p = gate.enter()) {
+        try (AdmissionGate.Ticket t = gate.admit(); AdmissionGate.Slot s = t.awaitSlot()) {
             TimeUnit.MILLISECONDS.sleep(1_200);
         }
         int seconds = gate.retryAfterSeconds();
@@ -135,18 +159,18 @@ class AdmissionGateTest {
     }
 
     @Test
-    void manyThreadsNeverExceedTheConcurrency() throws Exception {
+    void manyThreadsNeverExceedTheSlots() throws Exception {
         AdmissionGate gate = gate(3, 100, 10_000);
         int threads = 24;
         CountDownLatch start = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger maxInside = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
         List<Future<?>> all = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             all.add(pool.submit(() -> {
                 start.await();
                 for (int k = 0; k < 20; k++) {
-                    try (AdmissionGate.Permit p = gate.enter()) {
+                    try (AdmissionGate.Ticket t = gate.admit(); AdmissionGate.Slot s = t.awaitSlot()) {
                         maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
                         Thread.onSpinWait();
                         inside.decrementAndGet();
@@ -161,6 +185,7 @@ class AdmissionGateTest {
         }
         assertTrue(maxInside.get() <= 3, "at most 3 inside, saw " + maxInside.get());
         assertEquals(0, gate.running());
+        assertEquals(0, gate.admitted());
     }
 
     @Test
@@ -168,5 +193,6 @@ class AdmissionGateTest {
         assertThrows(IllegalArgumentException.class, () -> new AdmissionGate.Settings(0, 1, Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> new AdmissionGate.Settings(1, -1, Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> new AdmissionGate.Settings(1, 1, Duration.ofMillis(-1)));
+        assertEquals(5, new AdmissionGate.Settings(2, 3, Duration.ZERO).capacity());
     }
 }
