@@ -191,13 +191,18 @@ class RequestLimitsScenario {
             int failures = 0;
             while (System.nanoTime() - t0 < patience.toNanos() && cutAfterMs.size() < clients) {
                 long s = System.nanoTime();
-                HttpResponse<String> r = HTTP11.send(HttpRequest.newBuilder(server.uri("/v1/embeddings"))
-                        .timeout(Duration.ofSeconds(30)).header("Content-Type", "audio/wav")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(reference.wav())).build(), HttpResponse.BodyHandlers.ofString());
-                latencies.add((System.nanoTime() - s) / 1_000_000);
-                if (r.statusCode() != 200) {
-                    failures++;
+                try {
+                    HttpResponse<String> r = HTTP11.send(HttpRequest.newBuilder(server.uri("/v1/embeddings"))
+                            .timeout(Duration.ofSeconds(20)).header("Content-Type", "audio/wav")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(reference.wav())).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        failures++;
+                    }
+                } catch (IOException e) {
+                    failures++; // a timeout: the server had no thread left for this request
                 }
+                latencies.add((System.nanoTime() - s) / 1_000_000);
                 Thread.sleep(500);
             }
             pool.shutdown();
@@ -392,7 +397,8 @@ class RequestLimitsScenario {
                 String outcome = f.get(60, TimeUnit.SECONDS);
                 report.line("JDK HttpClient (default HTTP/2 preference), 4 at once: %s", outcome);
                 long ms = Long.parseLong(outcome.replaceAll(".* (\\d+) ms$", "$1"));
-                if (!outcome.startsWith("200") || ms > 5000) {
+                // 503 is the admission limit (one slot) answering, which is fine; a hang or a dropped stream is not.
+                if (!(outcome.startsWith("200") || outcome.startsWith("503")) || ms > 5000) {
                     problems.add(outcome);
                 }
             }
