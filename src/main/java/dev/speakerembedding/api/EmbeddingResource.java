@@ -12,6 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.EntityPart;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
@@ -115,9 +116,9 @@ public class EmbeddingResource {
             @Parameter(description = "Scale each vector to unit L2 norm (after normalize)",
                     schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
             @QueryParam("unit_length") String unitLength,
-            @Context UriInfo uri) throws ProblemException {
+            @Context UriInfo uri, @Context HttpHeaders headers) throws ProblemException {
         EmbeddingOptions options = options(uri, normalize, unitLength);
-        byte[] wav = RequestBodies.readBounded(body, service.config().maxRequestBytes());
+        byte[] wav = RequestBodies.readBounded(body, headers.getLength(), service.config().maxRequestBytes());
         return embed(List.of(new AudioUpload(null, wav)), options);
     }
 

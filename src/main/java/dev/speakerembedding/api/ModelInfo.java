@@ -16,7 +16,8 @@ public record ModelInfo(
         String model,
         @Schema(description = "The revision asked for (MODEL_REVISION): branch, tag or commit", example = "main")
         String revision,
-        @Schema(description = "The commit the revision resolved to", example = "0f99f2d0ebe89ac095bcc5903c4dd8f72b367286")
+        @Schema(description = "The commit the revision resolved to",
+                example = "0f99f2d0ebe89ac095bcc5903c4dd8f72b367286")
         String commit,
         @Schema(description = "Model format", example = "speechbrain-ecapa") String format,
         @Schema(description = "The repository files the model was built from") List<ModelFile> files,
@@ -54,7 +55,8 @@ public record ModelInfo(
             @JsonbProperty("onnx_size_bytes") @Schema(example = "83251234") long onnxSizeBytes,
             @JsonbProperty("checkpoint_sha256") @Schema(description = "SHA-256 of embedding_model.ckpt, which "
                     + "names the cached conversion",
-                    example = "0575cb64845e6b9a10db9bcb74d5ac32b326b8dc90352671ff1e3e4e8e1d5c4d") String checkpointSha256,
+                    example = "0575cb64845e6b9a10db9bcb74d5ac32b326b8dc90352671ff1e3e4e8e1d5c4d")
+            String checkpointSha256,
             @JsonbProperty("converter_version") @Schema(example = "1") int converterVersion,
             @JsonbProperty("converted_at_load") @Schema(description = "True when this load converted the "
                     + "checkpoint, false when a cached conversion was reused", example = "false")

@@ -53,7 +53,8 @@ public class ModelResource {
                     + "device and ONNX Runtime version, when the model was loaded, how its checkpoint was "
                     + "converted to ONNX, and the request limits in force. 503 until a model is loaded.")
     @APIResponse(responseCode = "200", description = "The loaded model",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ModelInfo.class),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ModelInfo.class),
                     examples = @ExampleObject(name = "ecapa", value = ApiExamples.MODEL_INFO)))
     @APIResponse(responseCode = "400", description = "invalid_option: this operation takes no query option",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),

@@ -16,8 +16,22 @@ final class RequestBodies {
     private RequestBodies() {
     }
 
+    /** A Java array cannot be larger, whatever MAX_REQUEST_BYTES says. */
+    private static final long LARGEST_ARRAY_BYTES = Integer.MAX_VALUE - 16;
+    private static final int INITIAL_BUFFER_BYTES = 64 * 1024;
+
     static byte[] readBounded(InputStream in, long maxBytes) throws ProblemException {
-        byte[] buf = new byte[(int) Math.min(maxBytes + 1, 64 * 1024)];
+        return readBounded(in, -1, maxBytes);
+    }
+
+    /**
+     * @param declaredBytes the Content-Length when known (else -1), which sizes the buffer at once; a body that
+     *                      turns out longer or shorter is still read correctly
+     */
+    static byte[] readBounded(InputStream in, long declaredBytes, long limitBytes) throws ProblemException {
+        long maxBytes = Math.min(limitBytes, LARGEST_ARRAY_BYTES - 1);
+        long initialBytes = declaredBytes >= 0 ? declaredBytes + 1 : INITIAL_BUFFER_BYTES;
+        byte[] buf = new byte[(int) Math.min(maxBytes + 1, initialBytes)];
         int size = 0;
         try (in) {
             while (true) {

@@ -123,7 +123,8 @@ public class VerificationResource {
     public VerificationResponse verifyEmbeddings(InputStream body, @QueryParam("threshold") String threshold,
                                                  @Context UriInfo uri) throws ProblemException {
         double thresholdValue = threshold(uri, threshold);
-        EmbeddingPair pair = EmbeddingPairs.parse(RequestBodies.readBounded(body, service.config().maxRequestBytes()));
+        byte[] json = RequestBodies.readBounded(body, service.config().maxRequestBytes());
+        EmbeddingPair pair = EmbeddingPairs.parse(json);
         SpeakerVerification.Result r = SpeakerVerification.verify(pair.a(), pair.b(), thresholdValue);
         return new VerificationResponse(r.score(), r.threshold(), r.sameSpeaker(), null, null);
     }

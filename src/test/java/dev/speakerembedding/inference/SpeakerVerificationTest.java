@@ -72,7 +72,8 @@ class SpeakerVerificationTest {
             for (int j = 0; j < inputs.size(); j++) {
                 double expected = matrix.getJsonArray(i).getJsonNumber(j).doubleValue();
                 double actual = SpeakerVerification.cosine(embeddings[i], embeddings[j]);
-                assertEquals(expected, actual, SPEECHBRAIN_TOLERANCE, inputs.getString(i) + " vs " + inputs.getString(j));
+                assertEquals(expected, actual, SPEECHBRAIN_TOLERANCE,
+                        inputs.getString(i) + " vs " + inputs.getString(j));
                 assertEquals(SpeakerVerification.cosine(embeddings[j], embeddings[i]), actual, "symmetric");
             }
         }

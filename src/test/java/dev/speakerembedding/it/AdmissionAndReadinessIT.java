@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The limits that protect the server, through two real Liberty servers started side by side: one admitting a
- * single inference with a single queued request (and no minimum duration, to reach the model's own floor), and
- * one that never gets a model (offline, empty cache).
+ * The limits that protect the server, through two real Liberty servers: one admitting a single inference and a
+ * single queued request (and no minimum duration, to reach the model's own floor), and one that never gets a
+ * model (offline, empty cache).
  */
 class AdmissionAndReadinessIT {
 
@@ -71,15 +71,16 @@ class AdmissionAndReadinessIT {
         env.put("MAX_QUEUED_REQUESTS", "1");
         env.put("QUEUE_TIMEOUT_MS", "60000");
         env.put("MIN_AUDIO_SECONDS", "0");
-        narrow = LibertyServer.start(env, tmp.resolve("narrow"));
-        notReady = LibertyServer.start(env(null, tmp.resolve("empty-cache")), tmp.resolve("not-ready"));
-        narrow.awaitReady(READY_TIMEOUT);
+        narrow = ServerTestSupport.startReady(env, tmp.resolve("narrow"));
         // The first requests of a fresh server pay for class loading, JIT and ONNX Runtime's first run at a new
         // length; the burst must measure admission, not that.
         for (int i = 0; i < 3; i++) {
             ApiCalls.postOverHttp11(narrow, "/v1/embeddings", "audio/wav",
                     Wavs.compactSpeechLike(BURST_AUDIO_SECONDS, BURST_SAMPLE_RATE_HZ));
         }
+        // Only now: servers of one installation share its expanded application directory, and two starting at once
+        // may both write it (seen as a NoClassDefFoundError in the other).
+        notReady = LibertyServer.start(env(null, tmp.resolve("empty-cache")), tmp.resolve("not-ready"));
         notReady.awaitResponse("/v1/status", r -> r.body().contains("Model not cached and offline mode is enabled"),
                 READY_TIMEOUT);
     }

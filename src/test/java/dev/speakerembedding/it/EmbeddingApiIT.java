@@ -403,7 +403,8 @@ class EmbeddingApiIT {
     @Test
     void unknownQueryOptionsAndValues() throws Exception {
         byte[] wav = input("chirp_1s.wav");
-        for (String query : List.of("normalize=maybe", "unit_length=2", "normalise=true", "normalize=true&normalize=false")) {
+        for (String query : List.of("normalize=maybe", "unit_length=2", "normalise=true",
+                "normalize=true&normalize=false")) {
             assertProblem(server.post("/v1/embeddings?" + query, "audio/wav", wav), 400, "invalid_option");
         }
         assertProblem(ApiCalls.post(server, "/v1/embeddings?unit_length=yes%20please",

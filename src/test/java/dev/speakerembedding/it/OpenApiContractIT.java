@@ -120,7 +120,8 @@ class OpenApiContractIT {
     void everyOperationIsDocumentedForClients() throws Exception {
         Map<String, Object> doc = OpenApiDocuments.parse(Files.readString(SNAPSHOT));
         @SuppressWarnings("unchecked")
-        Map<String, Map<String, Map<String, Object>>> paths = (Map<String, Map<String, Map<String, Object>>>) doc.get("paths");
+        Map<String, Map<String, Map<String, Object>>> paths =
+                (Map<String, Map<String, Map<String, Object>>>) doc.get("paths");
         assertEquals(List.of("/v1/embeddings", "/v1/model", "/v1/status", "/v1/verify"),
                 paths.keySet().stream().sorted().toList());
         for (var path : paths.entrySet()) {
@@ -131,7 +132,8 @@ class OpenApiContractIT {
                     assertNotNull(operation.get(field), where + " has " + field);
                 }
                 @SuppressWarnings("unchecked")
-                Map<String, Map<String, Object>> responses = (Map<String, Map<String, Object>>) operation.get("responses");
+                Map<String, Map<String, Object>> responses =
+                        (Map<String, Map<String, Object>>) operation.get("responses");
                 for (var response : responses.entrySet()) {
                     if (response.getKey().startsWith("4") || response.getKey().startsWith("5")) {
                         String content = String.valueOf(response.getValue().get("content"));

@@ -49,7 +49,8 @@ final class OpenApiDocuments {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(16 * 1024 * 1024);
         DumperOptions dumper = new DumperOptions();
-        Yaml yaml = new Yaml(new SafeConstructor(options), new Representer(dumper), dumper, options, new NoTimestamps());
+        Yaml yaml = new Yaml(new SafeConstructor(options), new Representer(dumper), dumper, options,
+                new NoTimestamps());
         Map<String, Object> doc = new LinkedHashMap<>((Map<String, Object>) yaml.load(yamlOrJson));
         doc.remove("servers");
         return doc;

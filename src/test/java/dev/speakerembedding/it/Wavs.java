@@ -28,7 +28,8 @@ final class Wavs {
         b.put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16);
         b.putShort((short) formatTag).putShort((short) channels).putInt((int) sampleRateHz);
         b.putInt((int) (sampleRateHz * channels * 2)).putShort((short) (channels * 2)).putShort((short) 16);
-        b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt((int) (dataSizeField >= 0 ? dataSizeField : dataBytes));
+        b.put("data".getBytes(StandardCharsets.US_ASCII))
+                .putInt((int) (dataSizeField >= 0 ? dataSizeField : dataBytes));
         for (short s : samples) {
             b.putShort(s);
         }
