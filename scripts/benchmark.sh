@@ -37,9 +37,9 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
   echo "Building (war, Liberty server, test classes)..."
   # shellcheck disable=SC2086
   mvn -B -q ${BENCH_MAVEN_ARGS:-} -DskipTests package liberty:create liberty:deploy \
-    dependency:build-classpath -Dmdep.outputFile="$out/classpath.txt" -Dmdep.includeScope=test
+    dependency:build-classpath -Dmdep.outputFile="$root/target/benchmark-classpath.txt" -Dmdep.includeScope=test
 fi
-if [[ ! -f "$out/classpath.txt" || ! -f target/liberty/wlp/usr/servers/speakerEmbedding/dropins/speaker-embedding.war ]]; then
+if [[ ! -f "$root/target/benchmark-classpath.txt" || ! -f target/liberty/wlp/usr/servers/speakerEmbedding/dropins/speaker-embedding.war ]]; then
   echo "Nothing built yet: run without BENCH_SKIP_BUILD" >&2
   exit 2
 fi
@@ -52,7 +52,7 @@ cp -r target/test-classes "$out/cp/test-classes"
 java_cmd="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # The classpath goes in CLASSPATH, not on the command line: ONNX Runtime 1.29 crashes when creating its
 # environment in a process whose command line is longer than about 4 KB.
-export CLASSPATH="$out/cp/test-classes:$out/cp/classes:$(cat "$out/classpath.txt")"
+export CLASSPATH="$out/cp/test-classes:$out/cp/classes:$(cat "$root/target/benchmark-classpath.txt")"
 exec "$java_cmd" -Djava.awt.headless=true dev.speakerembedding.bench.BenchmarkSuite \
   --out "$out" \
   --wlp "$root/target/liberty/wlp" \
