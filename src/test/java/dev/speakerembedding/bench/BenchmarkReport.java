@@ -151,9 +151,13 @@ public final class BenchmarkReport {
         rows.add(new Row("2 first start", "service fetcher (hash, fsync, verify)",
                 String.format(Locale.ROOT, "%.0f MB/s", r.number("download.fetcher_mb_s")), "plain HTTP client",
                 pct(ratio), ">= 80 %", met(ratio >= 0.8, ratio)));
-        rows.add(new Row("2 first start", "breakdown: plain client + fsync / re-verifying the snapshot",
-                String.format(Locale.ROOT, "%.0f MB/s / %s", r.number("download.plain_fsync_mb_s"),
-                        ms(r.number("download.verify_snapshot_ms"))), "", "", "", ""));
+        double syncRatio = r.number("download.plain_fsync_ms") / r.number("download.fetcher_ms");
+        rows.add(new Row("2 first start", "service fetcher, against a plain client that also fsyncs",
+                String.format(Locale.ROOT, "%.0f MB/s", r.number("download.fetcher_mb_s")),
+                String.format(Locale.ROOT, "plain + fsync %.0f MB/s", r.number("download.plain_fsync_mb_s")),
+                pct(syncRatio), "", ""));
+        rows.add(new Row("2 first start", "of which: the closing re-verification of the snapshot",
+                ms(r.number("download.verify_snapshot_ms")), "", "", "", ""));
         double convert = r.number("convert.ms");
         rows.add(new Row("2 first start", "conversion to ONNX (full checkpoint)", s(convert), "", "", "< 10 s",
                 met(convert < 10000, convert)));
