@@ -39,7 +39,7 @@ else
 fi
 echo "+ ${cmd[*]} ${extra[*]:-}"
 started=$(date +%s)
-"${cmd[@]}" "${extra[@]}" 2>&1 | tee target/reliability-suite.log | grep -E '^\[item|Tests run:|BUILD (SUCCESS|FAILURE)|Running dev' || true
+"${cmd[@]}" "${extra[@]}" 2>&1 | tee target/reliability-suite.log | grep --line-buffered -E '^\[item|Tests run:|BUILD (SUCCESS|FAILURE)|Running dev'
 status=${PIPESTATUS[0]}
 elapsed=$(( $(date +%s) - started ))
 
