@@ -75,6 +75,7 @@ final class HubProxy implements AutoCloseable {
     private final AtomicInteger delayNext = new AtomicInteger();
     private volatile Duration delay = Duration.ZERO;
     private final AtomicInteger dropNext = new AtomicInteger();
+    private final java.util.Map<String, String> overrides = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger delayed = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
 
@@ -152,6 +153,11 @@ final class HubProxy implements AutoCloseable {
         dropNext.set(count);
     }
 
+    /** Every answer from now on carries {@code value} for header {@code name} instead of the Hub's (a hostile Hub). */
+    void overrideHeader(String name, String value) {
+        overrides.put(name.toLowerCase(Locale.ROOT), value);
+    }
+
     int delayedCount() {
         return delayed.get();
     }
@@ -203,7 +209,8 @@ final class HubProxy implements AutoCloseable {
                 if (HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT)) || name.startsWith(":")) {
                     return;
                 }
-                for (String v : values) {
+                String override = overrides.get(name.toLowerCase(Locale.ROOT));
+                for (String v : override == null ? values : List.of(override)) {
                     if (name.equalsIgnoreCase("Location")) {
                         v = v.replace(upstream.cdnEndpoint().toString(), cdnEndpoint().toString());
                     }
