@@ -188,6 +188,7 @@ class RequestLimitsScenario {
             }
             // Meanwhile, normal clients must be served as usual.
             List<Long> latencies = new ArrayList<>();
+            Map<String, Integer> normalOutcomes = new TreeMap<>();
             int failures = 0;
             while (System.nanoTime() - t0 < patience.toNanos() && cutAfterMs.size() < clients) {
                 long s = System.nanoTime();
@@ -199,8 +200,11 @@ class RequestLimitsScenario {
                     if (r.statusCode() != 200) {
                         failures++;
                     }
+                    normalOutcomes.merge(r.statusCode() + (r.statusCode() == 200 ? "" : " " + Fixtures
+                            .jsonObjectOrEmpty(r.body()).map(j -> j.getString("code", "?")).orElse("?")), 1, Integer::sum);
                 } catch (IOException e) {
                     failures++; // a timeout: the server had no thread left for this request
+                    normalOutcomes.merge(e.getClass().getSimpleName(), 1, Integer::sum);
                 }
                 latencies.add((System.nanoTime() - s) / 1_000_000);
                 Thread.sleep(500);
@@ -212,7 +216,8 @@ class RequestLimitsScenario {
             report.line("%d clients sending 1 byte/s: %d cut off by the server (after %s ms), %d still connected after %d s",
                     clients, cut, cutAfterMs.stream().filter(ms -> ms >= 0).sorted().toList(), clients - cut,
                     patience.toSeconds());
-            report.line("meanwhile %d normal requests: %d failed, median %d ms, max %d ms", latencies.size(), failures,
+            report.line("meanwhile %d normal requests %s: %d failed, median %d ms, max %d ms", latencies.size(),
+                    normalOutcomes, failures,
                     latencies.isEmpty() ? -1 : latencies.get(latencies.size() / 2),
                     latencies.isEmpty() ? -1 : latencies.get(latencies.size() - 1));
             report.line("%s", memory.summary());
