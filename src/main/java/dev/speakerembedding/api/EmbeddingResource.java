@@ -87,7 +87,8 @@ public class EmbeddingResource {
                     @ExampleObject(name = "request_too_large", value = ApiExamples.REQUEST_TOO_LARGE),
                     @ExampleObject(name = "batch_too_large", value = ApiExamples.BATCH_TOO_LARGE)}))
     @APIResponse(responseCode = "415", description = "unsupported_media_type (Content-Type) or "
-            + "unsupported_audio_encoding (a WAV the service cannot decode)",
+            + "unsupported_audio_encoding (a WAV the service cannot decode) or unsupported_content_encoding (a "
+            + "compressed upload: send audio without Content-Encoding)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
                     examples = {
                     @ExampleObject(name = "unsupported_media_type", value = ApiExamples.UNSUPPORTED_MEDIA_TYPE),
@@ -118,7 +119,7 @@ public class EmbeddingResource {
             @QueryParam("unit_length") String unitLength,
             @Context UriInfo uri, @Context HttpHeaders headers) throws ProblemException {
         EmbeddingOptions options = options(uri, normalize, unitLength);
-        byte[] wav = RequestBodies.readBounded(body, headers.getLength(), service.config().maxRequestBytes());
+        byte[] wav = RequestBodies.readBounded(body, declaredLength(headers), service.config().maxRequestBytes());
         return embed(List.of(new AudioUpload(null, wav)), options);
     }
 
@@ -135,6 +136,15 @@ public class EmbeddingResource {
         List<AudioUpload> uploads = RequestBodies.readAudioParts(parts, config.maxRequestBytes(),
                 config.maxBatchSize());
         return embed(uploads, options);
+    }
+
+    /** The Content-Length, already checked by {@link RequestSizeLimit}; -1 when there is none. */
+    private static long declaredLength(HttpHeaders headers) {
+        try {
+            return RequestSizeLimit.declaredLength(headers.getHeaderString(HttpHeaders.CONTENT_LENGTH));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static EmbeddingOptions options(UriInfo uri, String normalize, String unitLength) throws ProblemException {

@@ -20,6 +20,7 @@ public enum ProblemType {
     BATCH_TOO_LARGE(413, "Too many audio files"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     UNSUPPORTED_AUDIO_ENCODING(415, "Unsupported audio encoding"),
+    UNSUPPORTED_CONTENT_ENCODING(415, "Unsupported content encoding"),
     AUDIO_TOO_SHORT(422, "Audio too short"),
     AUDIO_TOO_LONG(422, "Audio too long"),
     AUDIO_SILENT(422, "Digital silence"),

@@ -8,12 +8,20 @@ import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * MAX_REQUEST_BYTES for every body this API reads, whatever reads it (a resource method or the multipart parser):
  * a declared Content-Length over the limit is refused before a byte is read, and a chunked or lying body fails
  * inside the stream the moment it passes the limit.
+ *
+ * <p>Compressed uploads ({@code Content-Encoding}) are refused before reading too: the API never offers them, and
+ * an inflated body is where a decompression bomb would spend the server's memory (RFC 9110 15.5.16: 415, with an
+ * {@code Accept-Encoding} that names only {@code identity}).
  */
 @Provider
 @PreMatching
@@ -26,13 +34,76 @@ public class RequestSizeLimit implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
+        String encoding = contentEncoding(request.getHeaders().get(HttpHeaders.CONTENT_ENCODING));
+        if (encoding != null) {
+            request.abortWith(Response.fromResponse(ProblemMappers.toEarlyResponse(
+                    ProblemType.UNSUPPORTED_CONTENT_ENCODING.exception("Content-Encoding '"
+                            + RequestBodies.truncate(encoding) + "' is not accepted; send the audio uncompressed "
+                            + "(WAV files do not shrink much under gzip anyway)")))
+                    .header("Accept-Encoding", "identity").build());
+            return;
+        }
         long limitBytes = config.maxRequestBytes();
-        long declared = request.getLength();
+        long declared;
+        try {
+            declared = declaredLength(request.getHeaderString(HttpHeaders.CONTENT_LENGTH));
+        } catch (NumberFormatException e) {
+            request.abortWith(ProblemMappers.toEarlyResponse(ProblemType.BAD_REQUEST.exception(
+                    "Content-Length '" + RequestBodies.truncate(request.getHeaderString(HttpHeaders.CONTENT_LENGTH))
+                            + "' is not a byte count")));
+            return;
+        }
         if (declared > limitBytes) {
             request.abortWith(ProblemMappers.toEarlyResponse(
                     LimitedInputStream.tooLarge(limitBytes, Long.toString(declared)).toProblem()));
             return;
         }
         request.setEntityStream(new LimitedInputStream(request.getEntityStream(), limitBytes));
+    }
+
+    /**
+     * The declared body length, or -1 when none is declared. Parsed here as a long: JAX-RS's own
+     * {@code getLength()} is an int and fails on a header announcing gigabytes.
+     *
+     * @throws NumberFormatException when the header is not a non-negative decimal number
+     */
+    static long declaredLength(String header) {
+        if (header == null || header.isBlank()) {
+            return -1;
+        }
+        // Several equal values ("42, 42") are allowed by RFC 9110 8.6; anything else is not a length.
+        long length = -1;
+        for (String part : header.split(",", -1)) {
+            long value = byteCount(part.strip());
+            if (length >= 0 && value != length) {
+                throw new NumberFormatException("different lengths");
+            }
+            length = value;
+        }
+        return length;
+    }
+
+    private static long byteCount(String value) {
+        if (value.isEmpty() || value.length() > 19 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new NumberFormatException(value);
+        }
+        return Long.parseLong(value);
+    }
+
+    /** The content coding(s) other than identity, or null when the body is sent as is. */
+    static String contentEncoding(List<String> values) {
+        if (values == null) {
+            return null;
+        }
+        StringBuilder codings = new StringBuilder();
+        for (String value : values) {
+            for (String coding : value.split(",")) {
+                String c = coding.strip().toLowerCase(Locale.ROOT);
+                if (!c.isEmpty() && !c.equals("identity")) {
+                    codings.append(codings.length() == 0 ? "" : ", ").append(c);
+                }
+            }
+        }
+        return codings.length() == 0 ? null : codings.toString();
     }
 }

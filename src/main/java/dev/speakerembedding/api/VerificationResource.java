@@ -79,7 +79,8 @@ public class VerificationResource {
     @APIResponse(responseCode = "413", description = "request_too_large (MAX_REQUEST_BYTES)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(name = "request_too_large", value = ApiExamples.REQUEST_TOO_LARGE)))
-    @APIResponse(responseCode = "415", description = "unsupported_media_type or unsupported_audio_encoding",
+    @APIResponse(responseCode = "415", description = "unsupported_media_type, unsupported_audio_encoding or "
+            + "unsupported_content_encoding",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
                     examples = {
                     @ExampleObject(name = "unsupported_media_type", value = ApiExamples.UNSUPPORTED_MEDIA_TYPE),

@@ -94,4 +94,25 @@ class RequestLimitsTest {
         assertEquals(ProblemType.REQUEST_TOO_LARGE, ProblemMappers.clientProblemInCauses(wrapped).type());
         assertEquals(null, ProblemMappers.clientProblemInCauses(new IllegalStateException("a bug")));
     }
+
+    @Test
+    void declaredLengthIsALongAndRefusesWhatIsNotAByteCount() {
+        assertEquals(-1, RequestSizeLimit.declaredLength(null));
+        assertEquals(-1, RequestSizeLimit.declaredLength(" "));
+        assertEquals(0, RequestSizeLimit.declaredLength("0"));
+        // 8 GiB: beyond an int, where JAX-RS's getLength() gives up.
+        assertEquals(8_589_934_592L, RequestSizeLimit.declaredLength("8589934592"));
+        assertEquals(42, RequestSizeLimit.declaredLength(" 42 , 42"));
+        for (String bad : new String[] {"-1", "+5", "1e9", "0x10", "42, 43", "99999999999999999999", "4 2", ","}) {
+            assertThrows(NumberFormatException.class, () -> RequestSizeLimit.declaredLength(bad), bad);
+        }
+    }
+
+    @Test
+    void anyContentCodingButIdentityIsNamed() {
+        assertEquals(null, RequestSizeLimit.contentEncoding(null));
+        assertEquals(null, RequestSizeLimit.contentEncoding(java.util.List.of("identity", " IDENTITY ")));
+        assertEquals("gzip", RequestSizeLimit.contentEncoding(java.util.List.of("GZip")));
+        assertEquals("deflate, br", RequestSizeLimit.contentEncoding(java.util.List.of("deflate", "identity, br")));
+    }
 }

@@ -330,9 +330,8 @@ class WavFuzzIT {
             }
         }
         byte[] bomb = compressed.toByteArray();
-        // Liberty's HTTP channel inflates a Content-Encoding'd request body itself (up to a ratio limit), and the
-        // request-size limit applies to the inflated bytes: so a bomb may cost up to one maximal request (32 MiB,
-        // buffered as it grows) but never its 256 MiB. Refusing compressed uploads outright would cost nothing.
+        // Liberty's HTTP channel would inflate a Content-Encoding'd request body itself; the API refuses any content
+        // coding before reading (415), so the budget is far below even one maximal request (32 MiB).
         long budgetKb = 4L * 32 * 1024;
         List<String> problems = new ArrayList<>();
         for (String encoding : List.of("gzip", "deflate", "x-gzip")) {
