@@ -6,20 +6,18 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.container.ContainerResponseContext;
-import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.ext.Provider;
 
 /**
- * Runs before the body of an {@link Admitted} request is read: no model yet, or no room, is answered at once
- * (503 with Retry-After) without reading a byte of the upload. The place is given back as soon as the response
- * is ready (and, failing that, when the request scope ends).
+ * Runs before the body of an {@link Admitted} request is read: no model yet, or every place in the admission gate
+ * taken, is answered at once (503 with Retry-After, the connection closed) without reading a byte of the upload.
+ * The place itself is taken once the body has arrived, so a slow upload holds none.
  */
 @Provider
 @Admitted
 @Priority(Priorities.USER)
 @ApplicationScoped
-public class AdmissionFilter implements ContainerRequestFilter, ContainerResponseFilter {
+public class AdmissionFilter implements ContainerRequestFilter {
 
     @Inject
     EmbeddingService service;
@@ -31,14 +29,10 @@ public class AdmissionFilter implements ContainerRequestFilter, ContainerRespons
     public void filter(ContainerRequestContext request) {
         try {
             EmbeddingService.LoadedModel model = service.readyModel();
-            admission.admitted(model, service.admit());
+            service.checkRoom();
+            admission.admitted(model);
         } catch (ProblemException e) {
             request.abortWith(ProblemMappers.toEarlyResponse(e));
         }
-    }
-
-    @Override
-    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        admission.release();
     }
 }

@@ -53,6 +53,11 @@ final class ApiExamples {
     static final String INVALID_JSON = """
             {"type":"urn:speaker-embedding:problem:invalid-json","title":"Invalid JSON body","status":400,\
             "detail":"field 'b' must be an array of numbers","code":"invalid_json"}""";
+    static final String UPLOAD_TOO_SLOW = """
+            {"type":"urn:speaker-embedding:problem:upload-too-slow","title":"Upload too slow","status":408,\
+            "detail":"the upload was cut off after 20.0 s with 20 bytes received; a body must arrive within \
+            UPLOAD_TIMEOUT_MS (20000 ms) plus one second per UPLOAD_MIN_BYTES_PER_SECOND (65536) received",\
+            "code":"upload_too_slow"}""";
     static final String REQUEST_TOO_LARGE = """
             {"type":"urn:speaker-embedding:problem:request-too-large","title":"Request too large","status":413,\
             "detail":"the request body is 40000000 bytes; the limit is 33554432 bytes (MAX_REQUEST_BYTES)",\

@@ -80,6 +80,10 @@ public class EmbeddingResource {
                     @ExampleObject(name = "malformed_audio", value = ApiExamples.MALFORMED_AUDIO),
                     @ExampleObject(name = "invalid_option", value = ApiExamples.INVALID_OPTION),
                     @ExampleObject(name = "invalid_multipart", value = ApiExamples.INVALID_MULTIPART)}))
+    @APIResponse(responseCode = "408", description = "upload_too_slow: the body did not arrive within "
+            + "UPLOAD_TIMEOUT_MS plus one second per UPLOAD_MIN_BYTES_PER_SECOND received; the connection is closed",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "upload_too_slow", value = ApiExamples.UPLOAD_TOO_SLOW)))
     @APIResponse(responseCode = "413", description = "request_too_large (MAX_REQUEST_BYTES) or batch_too_large "
             + "(MAX_BATCH_SIZE)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
@@ -102,7 +106,8 @@ public class EmbeddingResource {
                     @ExampleObject(name = "audio_too_long", value = ApiExamples.AUDIO_TOO_LONG),
                     @ExampleObject(name = "audio_silent", value = ApiExamples.AUDIO_SILENT)}))
     @APIResponse(responseCode = "503", description = "model_not_ready (no model loaded yet, see /v1/status) or "
-            + "saturated (every inference slot busy and the wait queue full or timed out)",
+            + "saturated (every inference slot busy and the wait queue full or timed out, or no room left for "
+            + "another upload: MAX_BUFFERED_UPLOAD_BYTES)",
             headers = @Header(name = "Retry-After", description = "Seconds to wait before retrying",
                     schema = @Schema(type = SchemaType.INTEGER)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),

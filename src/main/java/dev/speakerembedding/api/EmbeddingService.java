@@ -9,6 +9,7 @@ import dev.speakerembedding.embedding.EmbeddingResult;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
 import dev.speakerembedding.inference.AdmissionGate;
 import dev.speakerembedding.inference.SaturatedException;
+import dev.speakerembedding.inference.UploadBudget;
 import dev.speakerembedding.lifecycle.LifecycleStatus;
 import dev.speakerembedding.lifecycle.ModelLifecycle;
 import dev.speakerembedding.lifecycle.ModelManager;
@@ -46,14 +47,23 @@ public class EmbeddingService {
     ModelLifecycle lifecycle;
 
     private AdmissionGate gate;
+    private UploadBudget uploadBudget;
 
     @PostConstruct
     void createGate() {
         ServiceConfig config = lifecycle.config();
         gate = new AdmissionGate(new AdmissionGate.Settings(config.maxConcurrentInferences(),
                 config.maxQueuedRequests(), config.queueTimeout()));
-        LOG.info(String.format("Inference admission: %d at once, %d more admitted, %d ms longest wait for a slot",
-                config.maxConcurrentInferences(), config.maxQueuedRequests(), config.queueTimeout().toMillis()));
+        uploadBudget = new UploadBudget(config.maxBufferedUploadBytes());
+        LOG.info(String.format("Inference admission: %d at once, %d more admitted, %d ms longest wait for a slot; "
+                + "uploads: %d bytes in memory at once, %d ms + 1 s per %d bytes to arrive",
+                config.maxConcurrentInferences(), config.maxQueuedRequests(), config.queueTimeout().toMillis(),
+                config.maxBufferedUploadBytes(), config.uploadTimeout().toMillis(), config.uploadMinBytesPerSecond()));
+    }
+
+    /** The memory shared by the request bodies being received. */
+    public UploadBudget uploadBudget() {
+        return uploadBudget;
     }
 
     public ServiceConfig config() {
@@ -80,8 +90,17 @@ public class EmbeddingService {
                 retryAfter);
     }
 
+    /** 503 saturated at once when every place in the admission gate is taken (checked before the body is read). */
+    public void checkRoom() throws ProblemException {
+        try {
+            gate.checkRoom();
+        } catch (SaturatedException e) {
+            throw saturated(e);
+        }
+    }
+
     /** A place in the admission gate, or 503 saturated at once when there is none. */
-    public AdmissionGate.Ticket admit() throws ProblemException {
+    AdmissionGate.Ticket admit() throws ProblemException {
         try {
             return gate.admit();
         } catch (SaturatedException e) {
@@ -91,14 +110,14 @@ public class EmbeddingService {
 
     /**
      * Embeds every upload, in order, in one inference slot: a batch (or the two files of a verification) is one
-     * unit of work, admitted as a whole and never interleaved with itself.
+     * unit of work, admitted as a whole (now that its body has arrived) and never interleaved with itself.
      */
     public List<EmbeddingResult> embedAll(RequestAdmission admission, List<AudioUpload> uploads,
                                           EmbeddingOptions options) throws ProblemException {
         ServiceConfig config = config();
         AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
         SpeakerEmbedder embedder = admission.model().embedder();
-        try (AdmissionGate.Slot slot = admission.ticket().awaitSlot()) {
+        try (AdmissionGate.Ticket ticket = admit(); AdmissionGate.Slot slot = ticket.awaitSlot()) {
             List<EmbeddingResult> results = new ArrayList<>(uploads.size());
             for (int i = 0; i < uploads.size(); i++) {
                 try {

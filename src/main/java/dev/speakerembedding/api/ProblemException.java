@@ -8,12 +8,18 @@ public final class ProblemException extends Exception {
     private final ProblemType type;
     private final String detail;
     private final Integer retryAfterSeconds;
+    private final boolean closeConnection;
 
     ProblemException(ProblemType type, String detail, Integer retryAfterSeconds) {
+        this(type, detail, retryAfterSeconds, false);
+    }
+
+    private ProblemException(ProblemType type, String detail, Integer retryAfterSeconds, boolean closeConnection) {
         super(type.code() + ": " + detail);
         this.type = type;
         this.detail = detail;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.closeConnection = closeConnection;
     }
 
     public ProblemType type() {
@@ -29,8 +35,18 @@ public final class ProblemException extends Exception {
         return retryAfterSeconds;
     }
 
+    /** Whether the answer closes the connection (the rest of the upload was never read). */
+    public boolean closeConnection() {
+        return closeConnection;
+    }
+
+    /** The same problem, answered with {@code Connection: close}. */
+    ProblemException closingConnection() {
+        return new ProblemException(type, detail, retryAfterSeconds, true);
+    }
+
     /** The same problem with {@code prefix} in front of its detail (which part of a batch failed). */
     ProblemException withDetailPrefix(String prefix) {
-        return new ProblemException(type, prefix + detail, retryAfterSeconds);
+        return new ProblemException(type, prefix + detail, retryAfterSeconds, closeConnection);
     }
 }

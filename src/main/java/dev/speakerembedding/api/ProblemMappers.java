@@ -24,6 +24,9 @@ public final class ProblemMappers {
         if (e.retryAfterSeconds() != null) {
             b.header("Retry-After", e.retryAfterSeconds());
         }
+        if (e.closeConnection()) {
+            b.header("Connection", "close");
+        }
         return b.build();
     }
 
@@ -33,7 +36,7 @@ public final class ProblemMappers {
      * keep-alive client still sending it would otherwise wait on a connection nobody reads.
      */
     static Response toEarlyResponse(ProblemException e) {
-        return Response.fromResponse(toResponse(e)).header("Connection", "close").build();
+        return toResponse(e.closingConnection());
     }
 
     /**
@@ -46,8 +49,8 @@ public final class ProblemMappers {
             if (c instanceof ProblemException p) {
                 return p;
             }
-            if (c instanceof RequestTooLargeException tooLarge) {
-                return tooLarge.toProblem();
+            if (c instanceof RequestBodyRefusedException refused) {
+                return refused.toProblem();
             }
         }
         return null;

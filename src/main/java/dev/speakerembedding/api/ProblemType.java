@@ -16,6 +16,7 @@ public enum ProblemType {
     NOT_FOUND(404, "Not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     NOT_ACCEPTABLE(406, "Not acceptable"),
+    UPLOAD_TOO_SLOW(408, "Upload too slow"),
     REQUEST_TOO_LARGE(413, "Request too large"),
     BATCH_TOO_LARGE(413, "Too many audio files"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),

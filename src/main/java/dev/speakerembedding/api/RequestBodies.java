@@ -33,7 +33,9 @@ final class RequestBodies {
         long initialBytes = declaredBytes >= 0 ? declaredBytes + 1 : INITIAL_BUFFER_BYTES;
         byte[] buf = new byte[(int) Math.min(maxBytes + 1, initialBytes)];
         int size = 0;
-        try (in) {
+        // Not try-with-resources: a container's stream may rethrow the very exception of the failed read from
+        // close(), and adding an exception to itself as suppressed is an IllegalArgumentException.
+        try {
             while (true) {
                 if (size == buf.length) {
                     if (size > maxBytes) {
@@ -50,13 +52,23 @@ final class RequestBodies {
                     throw LimitedInputStream.tooLarge(maxBytes, "more than " + maxBytes).toProblem();
                 }
             }
-        } catch (RequestTooLargeException e) {
+        } catch (RequestBodyRefusedException e) {
             throw e.toProblem();
         } catch (IOException e) {
             throw ProblemType.BODY_READ_FAILED.exception("the request body ended early or could not be read: "
                     + e.getMessage());
+        } finally {
+            closeQuietly(in);
         }
         return size == buf.length ? buf : Arrays.copyOf(buf, size);
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException | RuntimeException e) {
+            // the body was read or its failure reported already; closing only returns the connection's buffers
+        }
     }
 
     /** Every part's bytes, in the order sent, named by the part's file name or else its form field name. */

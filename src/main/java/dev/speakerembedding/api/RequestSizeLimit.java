@@ -1,12 +1,15 @@
 package dev.speakerembedding.api;
 
 import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.inference.UploadBudget;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -15,9 +18,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * MAX_REQUEST_BYTES for every body this API reads, whatever reads it (a resource method or the multipart parser):
- * a declared Content-Length over the limit is refused before a byte is read, and a chunked or lying body fails
- * inside the stream the moment it passes the limit.
+ * The limits of every body this API reads, whatever reads it (a resource method or the multipart parser):
+ * MAX_REQUEST_BYTES (a declared Content-Length over it is refused before a byte is read; a chunked or lying body
+ * fails inside the stream the moment it passes it), the shared memory budget of uploads in progress
+ * (MAX_BUFFERED_UPLOAD_BYTES: a declared length is reserved at once, or refused with 503 when it does not fit),
+ * and the upload deadline (UPLOAD_TIMEOUT_MS, UPLOAD_MIN_BYTES_PER_SECOND: 408 for a client that trickles).
  *
  * <p>Compressed uploads ({@code Content-Encoding}) are refused before reading too: the API never offers them, and
  * an inflated body is where a decompression bomb would spend the server's memory (RFC 9110 15.5.16: 415, with an
@@ -27,10 +32,16 @@ import java.util.Locale;
 @PreMatching
 @Priority(Priorities.ENTITY_CODER)
 @ApplicationScoped
-public class RequestSizeLimit implements ContainerRequestFilter {
+public class RequestSizeLimit implements ContainerRequestFilter, ContainerResponseFilter {
 
     @Inject
     ServiceConfig config;
+
+    @Inject
+    EmbeddingService service;
+
+    @Inject
+    RequestUpload upload;
 
     @Override
     public void filter(ContainerRequestContext request) {
@@ -58,7 +69,21 @@ public class RequestSizeLimit implements ContainerRequestFilter {
                     LimitedInputStream.tooLarge(limitBytes, Long.toString(declared)).toProblem()));
             return;
         }
-        request.setEntityStream(new LimitedInputStream(request.getEntityStream(), limitBytes));
+        UploadBudget.Account account = service.uploadBudget().account();
+        upload.open(account);
+        if (declared > 0 && !account.ensure(declared)) {
+            request.abortWith(ProblemMappers.toEarlyResponse(LimitedInputStream.budgetExceeded(declared).problem()));
+            return;
+        }
+        LimitedInputStream.Limits limits = new LimitedInputStream.Limits(limitBytes, config.uploadTimeout(),
+                config.uploadMinBytesPerSecond());
+        request.setEntityStream(new LimitedInputStream(request.getEntityStream(), limits, account, System::nanoTime));
+    }
+
+    /** The body is no longer needed once the answer is ready: its reservation goes back at once. */
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        upload.release();
     }
 
     /**

@@ -1,13 +1,7 @@
 package dev.speakerembedding.api;
 
-import java.io.IOException;
-
-/**
- * Thrown from inside the request's entity stream once more than the limit has been read. An IOException so it
- * passes through any body reader (the multipart parser included) unchanged or as a cause, where the exception
- * mappers find it.
- */
-public final class RequestTooLargeException extends IOException {
+/** More than MAX_REQUEST_BYTES arrived. */
+public final class RequestTooLargeException extends RequestBodyRefusedException {
 
     private static final long serialVersionUID = 1L;
 
@@ -22,7 +16,8 @@ public final class RequestTooLargeException extends IOException {
         return limitBytes;
     }
 
-    ProblemException toProblem() {
+    @Override
+    ProblemException problem() {
         return ProblemType.REQUEST_TOO_LARGE.exception(getMessage());
     }
 }

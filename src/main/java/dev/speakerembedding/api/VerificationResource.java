@@ -76,6 +76,10 @@ public class VerificationResource {
                     @ExampleObject(name = "malformed_audio", value = ApiExamples.MALFORMED_AUDIO),
                     @ExampleObject(name = "invalid_multipart", value = ApiExamples.INVALID_MULTIPART),
                     @ExampleObject(name = "invalid_json", value = ApiExamples.INVALID_JSON)}))
+    @APIResponse(responseCode = "408", description = "upload_too_slow: the body did not arrive within "
+            + "UPLOAD_TIMEOUT_MS plus one second per UPLOAD_MIN_BYTES_PER_SECOND received; the connection is closed",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "upload_too_slow", value = ApiExamples.UPLOAD_TOO_SLOW)))
     @APIResponse(responseCode = "413", description = "request_too_large (MAX_REQUEST_BYTES)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(name = "request_too_large", value = ApiExamples.REQUEST_TOO_LARGE)))

@@ -39,6 +39,9 @@ public class ServiceConfig {
     public static final String DEFAULT_MAX_CONCURRENT_INFERENCES = "0";
     public static final String DEFAULT_MAX_QUEUED_REQUESTS = "8";
     public static final String DEFAULT_QUEUE_TIMEOUT_MS = "10000";
+    public static final String DEFAULT_MAX_BUFFERED_UPLOAD_BYTES = "134217728";
+    public static final String DEFAULT_UPLOAD_TIMEOUT_MS = "20000";
+    public static final String DEFAULT_UPLOAD_MIN_BYTES_PER_SECOND = "65536";
 
     /** huggingface_hub's truthy spellings for HF_HUB_OFFLINE (constants.py `_is_true`). */
     private static final Set<String> TRUE_VALUES = Set.of("1", "ON", "YES", "TRUE");
@@ -115,6 +118,15 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "QUEUE_TIMEOUT_MS", defaultValue = DEFAULT_QUEUE_TIMEOUT_MS)
     int queueTimeoutMs;
 
+    @Inject @ConfigProperty(name = "MAX_BUFFERED_UPLOAD_BYTES", defaultValue = DEFAULT_MAX_BUFFERED_UPLOAD_BYTES)
+    long maxBufferedUploadBytes;
+
+    @Inject @ConfigProperty(name = "UPLOAD_TIMEOUT_MS", defaultValue = DEFAULT_UPLOAD_TIMEOUT_MS)
+    int uploadTimeoutMs;
+
+    @Inject @ConfigProperty(name = "UPLOAD_MIN_BYTES_PER_SECOND", defaultValue = DEFAULT_UPLOAD_MIN_BYTES_PER_SECOND)
+    long uploadMinBytesPerSecond;
+
     /** For CDI. */
     public ServiceConfig() {
     }
@@ -150,6 +162,11 @@ public class ServiceConfig {
         c.maxConcurrentInferences = intSetting(get, "MAX_CONCURRENT_INFERENCES", DEFAULT_MAX_CONCURRENT_INFERENCES);
         c.maxQueuedRequests = intSetting(get, "MAX_QUEUED_REQUESTS", DEFAULT_MAX_QUEUED_REQUESTS);
         c.queueTimeoutMs = intSetting(get, "QUEUE_TIMEOUT_MS", DEFAULT_QUEUE_TIMEOUT_MS);
+        c.maxBufferedUploadBytes = Long.parseLong(get.apply("MAX_BUFFERED_UPLOAD_BYTES")
+                .orElse(DEFAULT_MAX_BUFFERED_UPLOAD_BYTES).trim());
+        c.uploadTimeoutMs = intSetting(get, "UPLOAD_TIMEOUT_MS", DEFAULT_UPLOAD_TIMEOUT_MS);
+        c.uploadMinBytesPerSecond = Long.parseLong(get.apply("UPLOAD_MIN_BYTES_PER_SECOND")
+                .orElse(DEFAULT_UPLOAD_MIN_BYTES_PER_SECOND).trim());
         return c;
     }
 
@@ -294,8 +311,8 @@ public class ServiceConfig {
     }
 
     /**
-     * Requests admitted beyond the inference slots (reading their body or waiting for a slot); past that they
-     * are refused at once, before their body is read.
+     * Requests admitted beyond the inference slots (waiting for a slot, their body read); while all places are
+     * taken, new requests are refused at once, before their body is read.
      */
     public int maxQueuedRequests() {
         return Math.max(0, maxQueuedRequests);
@@ -304,5 +321,26 @@ public class ServiceConfig {
     /** Longest wait for an inference slot before a queued request is refused. */
     public Duration queueTimeout() {
         return Duration.ofMillis(Math.max(0, queueTimeoutMs));
+    }
+
+    /**
+     * Request bytes held in memory at once, all uploads in progress together (never less than one maximal request):
+     * what bounds the heap spent on uploads, since an upload holds no admission place while it arrives.
+     */
+    public long maxBufferedUploadBytes() {
+        return Math.max(maxRequestBytes(), maxBufferedUploadBytes);
+    }
+
+    /**
+     * Time a request body may take to arrive, before the allowance earned by its bytes (see
+     * {@link #uploadMinBytesPerSecond()}); past it the upload is cut off with 408.
+     */
+    public Duration uploadTimeout() {
+        return Duration.ofMillis(Math.max(1, uploadTimeoutMs));
+    }
+
+    /** Each this many bytes received extend the upload's time by one second (Apache's mod_reqtimeout MinRate). */
+    public long uploadMinBytesPerSecond() {
+        return Math.max(1, uploadMinBytesPerSecond);
     }
 }

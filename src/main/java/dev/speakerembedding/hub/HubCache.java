@@ -287,7 +287,8 @@ public final class HubCache {
             return Optional.empty();
         }
         Path best = null;
-        long bestSize = 0;
+        long bestSize = -1;
+        List<Path> others = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, etag + ".*.incomplete")) {
             for (Path entry : entries) {
                 String suffix = entry.getFileName().toString().substring(etag.length());
@@ -296,13 +297,24 @@ public final class HubCache {
                 }
                 long size = Files.size(entry);
                 if (size > bestSize && size <= sizeBytes) {
+                    if (best != null) {
+                        others.add(best);
+                    }
                     best = entry;
                     bestSize = size;
+                } else {
+                    others.add(entry);
                 }
             }
         } catch (IOException e) {
             LOG.log(Level.FINE, "Could not look for leftovers in " + dir, e);
             return Optional.empty();
+        }
+        // The lock is held, so the other leftovers are dead too (an empty one is what a kill right after creating
+        // the temp file leaves): one partial file per blob at most, whatever the crash history.
+        for (Path other : others) {
+            LOG.log(Level.INFO, "Deleting leftover of an interrupted download: {0}", other);
+            deleteQuietly(other);
         }
         if (best == null) {
             return Optional.empty();
@@ -311,7 +323,10 @@ public final class HubCache {
             Path adopted = dir.resolve(etag + "." + PID + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1)
                     + ".incomplete");
             Files.move(best, adopted, StandardCopyOption.ATOMIC_MOVE);
-            LOG.log(Level.INFO, "Resuming an interrupted download from its {0} bytes: {1}", new Object[] {bestSize, best});
+            if (bestSize > 0) {
+                LOG.log(Level.INFO, "Resuming an interrupted download from its {0} bytes: {1}",
+                        new Object[] {bestSize, best});
+            }
             return Optional.of(adopted);
         } catch (IOException e) {
             LOG.log(Level.FINE, "Could not take over " + best, e);

@@ -12,10 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Bounds the work in a server: at most {@code maxConcurrent} holders of an inference slot, at most
  * {@code maxConcurrent + maxQueued} requests admitted at all, and everyone past that refused at once.
  *
- * <p>Two steps, because a request's body is read between them: {@link #admit()} decides at once, before the
- * body is read, whether there is room at all, so a flood costs neither memory nor threads; then
- * {@link Ticket#awaitSlot()} waits (at most {@code queueTimeout}, in arrival order) for one of the slots. A slow
- * upload therefore holds a place in the queue, never an inference slot.
+ * <p>Around a request's body: {@link #checkRoom()} refuses at once, before the body is read, when every place
+ * is already taken, so a flood costs neither memory nor threads; once the body has arrived, {@link #admit()} takes
+ * a place and {@link Ticket#awaitSlot()} waits (at most {@code queueTimeout}, in arrival order) for one of the
+ * slots. An upload in progress holds no place, so a client trickling its body cannot keep others waiting; the
+ * memory of uploads in progress is bounded by {@link UploadBudget} instead.
  *
  * <p>Plain Java and thread-safe; the web edge turns {@link SaturatedException} into 503 with Retry-After.
  */
@@ -23,7 +24,7 @@ public final class AdmissionGate {
 
     /**
      * @param maxConcurrent slots, at least 1: requests computing at once
-     * @param maxQueued     admitted requests beyond the slots (reading their body or waiting for a slot)
+     * @param maxQueued     admitted requests beyond the slots (waiting for a slot)
      * @param queueTimeout  longest wait for a slot
      */
     public record Settings(int maxConcurrent, int maxQueued, Duration queueTimeout) {
@@ -67,6 +68,23 @@ public final class AdmissionGate {
     }
 
     /**
+     * Refuses at once when every place is taken, without taking one: the check made before a request's body is read.
+     *
+     * @throws SaturatedException ({@link SaturatedException.Reason#QUEUE_FULL}) when every place is taken
+     */
+    public void checkRoom() throws SaturatedException {
+        if (admitted.get() >= settings.capacity()) {
+            throw queueFull();
+        }
+    }
+
+    private SaturatedException queueFull() {
+        return new SaturatedException(SaturatedException.Reason.QUEUE_FULL, String.format(
+                "all %d places are taken (%d inference slots, %d waiting places)", settings.capacity(),
+                settings.maxConcurrent(), settings.maxQueued()), retryAfterSeconds());
+    }
+
+    /**
      * Takes a place if there is one, without waiting.
      *
      * @throws SaturatedException ({@link SaturatedException.Reason#QUEUE_FULL}) when every place is taken
@@ -74,9 +92,7 @@ public final class AdmissionGate {
     public Ticket admit() throws SaturatedException {
         if (admitted.incrementAndGet() > settings.capacity()) {
             admitted.decrementAndGet();
-            throw new SaturatedException(SaturatedException.Reason.QUEUE_FULL, String.format(
-                    "all %d places are taken (%d inference slots, %d waiting places)", settings.capacity(),
-                    settings.maxConcurrent(), settings.maxQueued()), retryAfterSeconds());
+            throw queueFull();
         }
         return new Ticket();
     }
@@ -91,7 +107,7 @@ public final class AdmissionGate {
         return waiting.get();
     }
 
-    /** Requests admitted and not yet finished (running, waiting, or still reading their body). */
+    /** Requests admitted and not yet finished (running or waiting). */
     public int admitted() {
         return admitted.get();
     }

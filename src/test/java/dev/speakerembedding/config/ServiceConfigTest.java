@@ -55,6 +55,15 @@ class ServiceConfigTest {
         assertEquals(Duration.ofSeconds(300), c.retryMaxDelay());
         assertEquals(0.1, c.minAudioSeconds());
         assertTrue(c.minAudioSeconds() <= 0.25, "a 0.25 s clip is admitted by default");
+        assertEquals(128L << 20, c.maxBufferedUploadBytes());
+        assertEquals(Duration.ofSeconds(20), c.uploadTimeout());
+        assertEquals(65536, c.uploadMinBytesPerSecond());
+    }
+
+    @Test
+    void theUploadBudgetAlwaysHoldsOneMaximalRequest() {
+        ServiceConfig c = config(Map.of("MAX_REQUEST_BYTES", "1000000", "MAX_BUFFERED_UPLOAD_BYTES", "5"));
+        assertEquals(1_000_000, c.maxBufferedUploadBytes());
     }
 
     @Test

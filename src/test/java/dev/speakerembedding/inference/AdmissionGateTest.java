@@ -71,13 +71,20 @@ class AdmissionGateTest {
     }
 
     @Test
-    void aPlaceIsHeldWhileTheBodyIsReadButNoSlotIsTaken() throws Exception {
+    void checkRoomRefusesOnlyWhenEveryPlaceIsTakenAndTakesNone() throws Exception {
         AdmissionGate gate = gate(1, 1, 10_000);
-        try (AdmissionGate.Ticket reading = gate.admit(); AdmissionGate.Ticket computing = gate.admit();
-             AdmissionGate.Slot slot = computing.awaitSlot()) {
-            assertEquals(1, gate.running(), "the slow reader holds no slot");
-            assertThrows(SaturatedException.class, gate::admit, "but its place counts");
+        for (int i = 0; i < 5; i++) {
+            gate.checkRoom(); // any number of uploads may arrive meanwhile: checking takes no place
         }
+        assertEquals(0, gate.admitted());
+        try (AdmissionGate.Ticket waiting = gate.admit(); AdmissionGate.Ticket computing = gate.admit();
+             AdmissionGate.Slot slot = computing.awaitSlot()) {
+            assertEquals(1, gate.running(), "a ticket without a slot holds no slot");
+            SaturatedException e = assertThrows(SaturatedException.class, gate::checkRoom);
+            assertEquals(SaturatedException.Reason.QUEUE_FULL, e.reason());
+            assertTrue(e.getMessage().contains("all 2 places are taken"), e.getMessage());
+        }
+        gate.checkRoom();
         assertEquals(0, gate.running());
         assertEquals(0, gate.admitted());
     }

@@ -54,6 +54,8 @@ class AdmissionAndReadinessIT {
     /** A refusal does not wait for the work ahead of it; generous, for a loaded machine. */
     private static final long REFUSAL_LIMIT_MS = 2_000;
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
+    /** The narrow server's UPLOAD_TIMEOUT_MS. */
+    private static final Duration UPLOAD_TIMEOUT = Duration.ofSeconds(3);
 
     private static HubStandIn hub;
     private static LibertyServer narrow;
@@ -71,6 +73,7 @@ class AdmissionAndReadinessIT {
         env.put("MAX_QUEUED_REQUESTS", "1");
         env.put("QUEUE_TIMEOUT_MS", "60000");
         env.put("MIN_AUDIO_SECONDS", "0");
+        env.put("UPLOAD_TIMEOUT_MS", Long.toString(UPLOAD_TIMEOUT.toMillis()));
         narrow = ServerTestSupport.startReady(env, tmp.resolve("narrow"));
         // The first requests of a fresh server pay for class loading, JIT and ONNX Runtime's first run at a new
         // length; the burst must measure admission, not that.
@@ -200,5 +203,85 @@ class AdmissionAndReadinessIT {
         assertEquals(200, json.statusCode(), "comparing embeddings needs no model: " + json.body());
         assertEquals(1.0, json(json.body()).getJsonNumber("score").doubleValue());
         assertEquals(200, notReady.get("/v1/status").statusCode());
+    }
+
+    /**
+     * Clients trickling their uploads (1 KiB every 100 ms, far under UPLOAD_MIN_BYTES_PER_SECOND; more of them than
+     * the server admits at all) hold no place: a normal request is served meanwhile, and each trickler is cut off
+     * with 408 soon after the upload deadline. (A client sending less than one of Liberty's buffers, about 8 KiB,
+     * per read timeout is cut by that timeout instead, also with 408: RequestLimitsScenario shows it.)
+     */
+    @Test
+    void clientsTricklingTheirUploadsAreCutOffAndKeepNobodyWaiting() throws Exception {
+        awaitIdle(narrow);
+        int tricklers = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(tricklers);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            CyclicBarrier connected = new CyclicBarrier(tricklers + 1);
+            for (int i = 0; i < tricklers; i++) {
+                answers.add(pool.submit(() -> trickle(connected)));
+            }
+            connected.await(30, TimeUnit.SECONDS);
+            TimeUnit.MILLISECONDS.sleep(500); // every trickler's headers are in and its upload under way
+            long t0 = System.nanoTime();
+            HttpResponse<String> normal = ApiCalls.postOverHttp11(narrow, "/v1/embeddings", "audio/wav",
+                    Wavs.speechLike(1));
+            long normalMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertEquals(200, normal.statusCode(), "served while " + tricklers + " uploads trickle: " + normal.body());
+            assertTrue(normalMs < UPLOAD_TIMEOUT.toMillis(), "served without waiting for the tricklers: " + normalMs
+                    + " ms");
+            for (Future<String> answer : answers) {
+                String a = answer.get(60, TimeUnit.SECONDS);
+                assertTrue(a.startsWith("HTTP/1.1 408"), a);
+                assertTrue(a.contains("application/problem+json") && a.contains("\"code\":\"upload_too_slow\""), a);
+                assertTrue(a.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), a);
+                long cutMs = Long.parseLong(a.substring(a.lastIndexOf('@') + 1).strip());
+                assertTrue(cutMs >= UPLOAD_TIMEOUT.toMillis() - 500 && cutMs < UPLOAD_TIMEOUT.toMillis() + 10_000,
+                        "cut off near the " + UPLOAD_TIMEOUT.toMillis() + " ms deadline: " + cutMs + " ms");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(200, embed(narrow, Wavs.speechLike(1)).statusCode(), "serves normally afterwards");
+    }
+
+    /** Sends a 1 MiB upload's headers, then 1 KiB every 100 ms until answered: the answer and "@ms" after the start. */
+    private static String trickle(CyclicBarrier connected) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", narrow.httpPort())) {
+            socket.setSoTimeout(100);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.InputStream in = socket.getInputStream();
+            out.write(("POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: audio/wav\r\n"
+                    + "Content-Length: 1048576\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            connected.await(30, TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60)) {
+                try {
+                    out.write(new byte[1024]);
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    // the server closed the connection after answering; read what it said
+                }
+                try {
+                    int n = in.read(buf);
+                    if (n < 0) {
+                        break;
+                    }
+                    answer.write(buf, 0, n);
+                } catch (java.net.SocketTimeoutException nothingYet) {
+                    if (answer.size() > 0) {
+                        break;
+                    }
+                } catch (java.io.IOException reset) {
+                    break;
+                }
+            }
+            return answer.toString(java.nio.charset.StandardCharsets.UTF_8) + "\n@"
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        }
     }
 }

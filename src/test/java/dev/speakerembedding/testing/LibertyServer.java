@@ -50,6 +50,7 @@ public final class LibertyServer implements AutoCloseable {
         int port = freePort();
         int httpsPort = freePort();
         Files.createDirectories(outputDir);
+        Path userDir = privateUserDir(wlp.resolve("usr"), serverName, outputDir.resolve("usr"));
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "run", serverName);
         Map<String, String> penv = pb.environment();
         Map<String, String> keep = new HashMap<>();
@@ -62,6 +63,7 @@ public final class LibertyServer implements AutoCloseable {
         penv.putAll(keep);
         penv.put("HOME", outputDir.toAbsolutePath().toString());
         penv.put("WLP_OUTPUT_DIR", outputDir.toAbsolutePath().toString());
+        penv.put("WLP_USER_DIR", userDir.toAbsolutePath().toString());
         penv.put("HTTP_PORT", Integer.toString(port));
         penv.put("HTTPS_PORT", Integer.toString(httpsPort));
         penv.put("HTTP_HOST", "127.0.0.1");
@@ -69,6 +71,40 @@ public final class LibertyServer implements AutoCloseable {
         pb.redirectErrorStream(true);
         pb.redirectOutput(outputDir.resolve("console.log").toFile());
         return new LibertyServer(pb.start(), port, outputDir);
+    }
+
+    /**
+     * A user directory of this server's own, holding the installed server's configuration, application and
+     * libraries (large files hard-linked where the file system allows). Liberty expands the application into its
+     * server configuration directory: servers sharing one would rewrite each other's expanded classes while running
+     * (seen as a NoClassDefFoundError for a class first loaded after another server started).
+     */
+    private static Path privateUserDir(Path installedUsr, String serverName, Path target) throws IOException {
+        Path from = installedUsr.resolve("servers").resolve(serverName);
+        Path to = target.resolve("servers").resolve(serverName);
+        if (Files.isDirectory(to)) {
+            return target; // a restart with the same output directory keeps its own copy
+        }
+        try (var files = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path relative = from.relativize(source);
+                String first = relative.getNameCount() == 0 ? "" : relative.getName(0).toString();
+                if (first.equals("workarea") || first.equals("logs") || relative.startsWith(Path.of("apps", "expanded"))) {
+                    continue;
+                }
+                Path dest = to.resolve(relative.toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(dest);
+                } else {
+                    try {
+                        Files.createLink(dest, source);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(source, dest);
+                    }
+                }
+            }
+        }
+        return target;
     }
 
     public static int freePort() throws IOException {

@@ -1,0 +1,28 @@
+package dev.speakerembedding.api;
+
+import dev.speakerembedding.inference.UploadBudget;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.RequestScoped;
+
+/**
+ * The current request's reservation in the upload budget. Request scoped, so the reservation is given back when
+ * the request ends whatever happened (and earlier, when its response is ready).
+ */
+@RequestScoped
+public class RequestUpload {
+
+    private UploadBudget.Account account;
+
+    void open(UploadBudget.Account opened) {
+        release();
+        this.account = opened;
+    }
+
+    @PreDestroy
+    public void release() {
+        UploadBudget.Account a = account;
+        if (a != null) {
+            a.close();
+        }
+    }
+}
