@@ -269,7 +269,7 @@ public class ServiceConfig {
         return Duration.ofSeconds(Math.max(modelRetryInitialDelaySeconds, modelRetryMaxDelaySeconds));
     }
 
-    /** 0 lets the model runtime choose from the cores it sees. */
+    /** Threads per inference; 0 = automatic (available processors divided by {@link #maxConcurrentInferences()}). */
     public int onnxIntraOpThreads() {
         return Math.max(0, onnxIntraOpThreads);
     }

@@ -52,8 +52,12 @@ public final class Components {
         return config.offline() ? null : new HubClient(hubSettings(config));
     }
 
+    /** ONNX_INTRA_OP_THREADS when set, else the cores divided among MAX_CONCURRENT_INFERENCES. */
     public static ModelRuntimeOptions runtimeOptions(ServiceConfig config) {
-        return ModelRuntimeOptions.defaults().withIntraOpThreads(config.onnxIntraOpThreads());
+        int configured = config.onnxIntraOpThreads();
+        return configured > 0 ? ModelRuntimeOptions.defaults().withIntraOpThreads(configured)
+                : ModelRuntimeOptions.forService(Runtime.getRuntime().availableProcessors(),
+                        config.maxConcurrentInferences());
     }
 
     public static ModelManager modelManager(ServiceConfig config) throws HubException {

@@ -33,6 +33,21 @@ public record ModelRuntimeOptions(int intraOpThreads, int interOpThreads, Optimi
         return new ModelRuntimeOptions(Runtime.getRuntime().availableProcessors(), 1, OptimizationLevel.ALL, true);
     }
 
+    /**
+     * The service's choice when ONNX_INTRA_OP_THREADS is not set: the processors divided among the inferences that
+     * run at once, so that concurrent requests never ask for more threads than there are cores. Measured on 2 cores
+     * (README "Benchmarks"): two requests at one thread each serve about a quarter more requests per second than
+     * requests taking turns at two threads each, and two requests at two threads each (4 threads on 2 cores) serve
+     * fewer than either.
+     */
+    public static ModelRuntimeOptions forService(int processors, int concurrentInferences) {
+        if (processors < 1 || concurrentInferences < 1) {
+            throw new IllegalArgumentException("processors and concurrentInferences must be at least 1, got "
+                    + processors + ", " + concurrentInferences);
+        }
+        return defaults().withIntraOpThreads(Math.max(1, processors / concurrentInferences));
+    }
+
     public ModelRuntimeOptions withIntraOpThreads(int threads) {
         return new ModelRuntimeOptions(threads, interOpThreads, optimizationLevel, allowSpinning);
     }

@@ -104,7 +104,8 @@ public final class PipelineBenchmark {
         env.setTelemetry(false);
         int cores = Runtime.getRuntime().availableProcessors();
         results.put("inproc.cores", cores);
-        ModelRuntimeOptions defaults = ModelRuntimeOptions.defaults();
+        // What the service runs with by default (MAX_CONCURRENT_INFERENCES = cores, so one thread each).
+        ModelRuntimeOptions defaults = ModelRuntimeOptions.forService(cores, cores);
         results.put("inproc.options", describe(defaults));
         long t0 = System.nanoTime();
         ConversionInfo info = EcapaModel.convert(snapshot, converted);
