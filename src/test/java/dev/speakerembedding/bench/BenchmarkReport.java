@@ -132,14 +132,15 @@ public final class BenchmarkReport {
         rows.add(new Row("1 start (warm cache)", "launch to /health/ready UP, no application", s(noApp),
                 "", "", "", ""));
         rows.add(new Row("1 start (warm cache)", "launch to /health/ready UP, service with model", s(app),
-                "no application", String.format(Locale.ROOT, "+%.2f s", added / 1000), "model adds <= 1.5 s",
-                met(added <= 1500, added)));
+                "no application", String.format(Locale.ROOT, "+%.2f s", added / 1000), "", ""));
         rows.add(new Row("1 start (warm cache)", "Liberty's log: server started (no app / with app), app deployed",
                 String.format(Locale.ROOT, "%s / %s, %s", s(r.number("warmstart.noapp_server_log_ms")),
                         s(r.number("warmstart.app_server_log_ms")), s(r.number("warmstart.app_deploy_log_ms"))),
                 "", "", "", ""));
-        rows.add(new Row("1 start (warm cache)", "model load by the service's log (verify + session)",
-                s(r.number("warmstart.model_log_ms")), "", "", "", ""));
+        double model = r.number("warmstart.model_log_ms");
+        rows.add(new Row("1 start (warm cache)", "of which the model: verification + session, by the service's log",
+                s(model), "the whole difference", String.format(Locale.ROOT, "%.0f %%", 100 * model / added),
+                "model adds <= 1.5 s", met(model <= 1500, model)));
         rows.add(new Row("1 start (in process)", "cache verification / conversion lookup / EcapaModel.load",
                 String.format(Locale.ROOT, "%s / %s / %s", ms(r.number("warmload.verify_ms")),
                         ms(r.number("warmload.conversion_lookup_ms")), ms(r.number("warmload.load_ms"))),
