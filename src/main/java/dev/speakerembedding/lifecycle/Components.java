@@ -78,8 +78,9 @@ public final class Components {
      */
     static EcapaModel loadModel(CachedSnapshot snapshot, ServiceConfig config, ModelRuntimeOptions runtime)
             throws ModelFormatException {
+        String checkpointSha256 = verifiedSha256(snapshot, EcapaModel.CHECKPOINT_FILE);
         try {
-            return EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime);
+            return EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime, checkpointSha256);
         } catch (ModelFormatException e) {
             if (!(e.getCause() instanceof IOException) || Files.isWritable(config.cacheDir())) {
                 throw e;
@@ -87,7 +88,20 @@ public final class Components {
             Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "speaker-embedding-onnx");
             LOG.log(Level.WARNING, "The model cache {0} is read-only and holds no converted graph of this model; converting"
                     + " it into {1} instead ({2})", new Object[] {config.cacheDir(), fallback, e.getMessage()});
-            return EcapaModel.load(snapshot.snapshotDir(), fallback, runtime);
+            return EcapaModel.load(snapshot.snapshotDir(), fallback, runtime, checkpointSha256);
+        }
+    }
+
+    /**
+     * The sha256 of a snapshot file whose blob is named by it (an LFS file), which the fetcher verified before
+     * handing the snapshot over; null for a copied file or a blob named by a git hash.
+     */
+    static String verifiedSha256(CachedSnapshot snapshot, String fileName) {
+        try {
+            String blobName = snapshot.file(fileName).toRealPath().getFileName().toString();
+            return blobName.matches("[0-9a-f]{64}") ? blobName : null;
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
         }
     }
 }
