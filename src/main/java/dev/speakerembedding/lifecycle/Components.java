@@ -80,7 +80,8 @@ public final class Components {
             throws ModelFormatException {
         String checkpointSha256 = verifiedSha256(snapshot, EcapaModel.CHECKPOINT_FILE);
         try {
-            return EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime, checkpointSha256);
+            return afterConversion(EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime,
+                    checkpointSha256));
         } catch (ModelFormatException e) {
             if (!(e.getCause() instanceof IOException) || Files.isWritable(config.cacheDir())) {
                 throw e;
@@ -88,8 +89,21 @@ public final class Components {
             Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "speaker-embedding-onnx");
             LOG.log(Level.WARNING, "The model cache {0} is read-only and holds no converted graph of this model; converting"
                     + " it into {1} instead ({2})", new Object[] {config.cacheDir(), fallback, e.getMessage()});
-            return EcapaModel.load(snapshot.snapshotDir(), fallback, runtime, checkpointSha256);
+            return afterConversion(EcapaModel.load(snapshot.snapshotDir(), fallback, runtime, checkpointSha256));
         }
+    }
+
+    /**
+     * A conversion reads the whole checkpoint and builds the graph on the heap (several hundred MB for the full
+     * model), and the JVM keeps that heap committed afterwards: the reliability soak saw 910 MB resident after a first
+     * start against 450 MB after a warm one. One full collection right after the (rare) conversion lets G1 give the
+     * memory back before any request is served.
+     */
+    private static EcapaModel afterConversion(EcapaModel model) {
+        if (model.conversion().convertedNow()) {
+            System.gc();
+        }
+        return model;
     }
 
     /**
