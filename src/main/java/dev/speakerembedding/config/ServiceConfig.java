@@ -37,7 +37,7 @@ public class ServiceConfig {
     public static final String DEFAULT_MAX_BATCH_SIZE = "16";
     public static final String DEFAULT_VERIFY_THRESHOLD = "0.25";
     public static final String DEFAULT_MAX_CONCURRENT_INFERENCES = "0";
-    public static final String DEFAULT_MAX_QUEUED_REQUESTS = "8";
+    public static final String DEFAULT_MAX_QUEUED_REQUESTS = "32";
     public static final String DEFAULT_QUEUE_TIMEOUT_MS = "10000";
     public static final String DEFAULT_MAX_BUFFERED_UPLOAD_BYTES = "134217728";
     public static final String DEFAULT_UPLOAD_TIMEOUT_MS = "20000";

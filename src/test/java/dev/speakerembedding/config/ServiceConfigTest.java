@@ -56,6 +56,7 @@ class ServiceConfigTest {
         assertEquals(0.1, c.minAudioSeconds());
         assertTrue(c.minAudioSeconds() <= 0.25, "a 0.25 s clip is admitted by default");
         assertEquals(128L << 20, c.maxBufferedUploadBytes());
+        assertEquals(32, c.maxQueuedRequests());
         assertEquals(Duration.ofSeconds(20), c.uploadTimeout());
         assertEquals(65536, c.uploadMinBytesPerSecond());
     }
