@@ -78,7 +78,7 @@ public final class Components {
      */
     static EcapaModel loadModel(CachedSnapshot snapshot, ServiceConfig config, ModelRuntimeOptions runtime)
             throws ModelFormatException {
-        String checkpointSha256 = verifiedSha256(snapshot, EcapaModel.CHECKPOINT_FILE);
+        String checkpointSha256 = snapshot.verifiedSha256(EcapaModel.CHECKPOINT_FILE).orElse(null);
         try {
             return afterConversion(EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime,
                     checkpointSha256));
@@ -104,18 +104,5 @@ public final class Components {
             System.gc();
         }
         return model;
-    }
-
-    /**
-     * The sha256 of a snapshot file whose blob is named by it (an LFS file), which the fetcher verified before
-     * handing the snapshot over; null for a copied file or a blob named by a git hash.
-     */
-    static String verifiedSha256(CachedSnapshot snapshot, String fileName) {
-        try {
-            String blobName = snapshot.file(fileName).toRealPath().getFileName().toString();
-            return blobName.matches("[0-9a-f]{64}") ? blobName : null;
-        } catch (IOException | IllegalArgumentException e) {
-            return null;
-        }
     }
 }

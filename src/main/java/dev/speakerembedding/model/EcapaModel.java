@@ -93,8 +93,8 @@ public final class EcapaModel implements AutoCloseable {
     private static ConversionInfo convert(Path snapshotDir, Path convertedDir, EcapaHyperparams params,
                                           String verifiedCheckpointSha256) throws ModelFormatException {
         Path checkpoint = snapshotDir.resolve(CHECKPOINT_FILE);
-        String checkpointSha256 = verifiedCheckpointSha256 != null && verifiedCheckpointSha256.matches("[0-9a-f]{64}")
-                ? verifiedCheckpointSha256 : checkpointSha256(checkpoint);
+        String checkpointSha256 = verifiedCheckpointSha256 != null ? verifiedCheckpointSha256
+                : checkpointSha256(checkpoint);
         Path entryDir = convertedDir.resolve(checkpointSha256 + "-ecapa-c" + CONVERTER_VERSION);
         String description = "converter " + CONVERTER_VERSION + ", " + params;
         ConvertedModelStore.Entry entry = ConvertedModelStore.obtain(entryDir, description, out -> {

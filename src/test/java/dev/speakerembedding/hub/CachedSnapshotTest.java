@@ -1,17 +1,15 @@
-package dev.speakerembedding.lifecycle;
+package dev.speakerembedding.hub;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.speakerembedding.hub.CachedSnapshot;
-import dev.speakerembedding.hub.RepoRef;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ComponentsTest {
+class CachedSnapshotTest {
 
     private static final String SHA = "655754b9fd563c0bf8559d3ccca45b2926a2abfa10076469bc922976c214f9ec";
 
@@ -32,9 +30,9 @@ class ComponentsTest {
                 "embedding_model.ckpt", snapshot.resolve("embedding_model.ckpt"),
                 "hyperparams.yaml", snapshot.resolve("hyperparams.yaml"),
                 "copied.ckpt", snapshot.resolve("copied.ckpt")));
-        assertEquals(SHA, Components.verifiedSha256(s, "embedding_model.ckpt"));
-        assertNull(Components.verifiedSha256(s, "hyperparams.yaml"), "a git blob hash is not a sha256");
-        assertNull(Components.verifiedSha256(s, "copied.ckpt"), "a copy's name says nothing: hash it");
-        assertNull(Components.verifiedSha256(s, "missing.ckpt"));
+        assertEquals(SHA, s.verifiedSha256("embedding_model.ckpt").orElseThrow());
+        assertTrue(s.verifiedSha256("hyperparams.yaml").isEmpty(), "a git blob hash is not a sha256");
+        assertTrue(s.verifiedSha256("copied.ckpt").isEmpty(), "a copy's name says nothing: hash it");
+        assertTrue(s.verifiedSha256("missing.ckpt").isEmpty());
     }
 }
