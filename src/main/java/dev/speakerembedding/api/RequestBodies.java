@@ -19,18 +19,24 @@ final class RequestBodies {
     /** A Java array cannot be larger, whatever MAX_REQUEST_BYTES says. */
     private static final long LARGEST_ARRAY_BYTES = Integer.MAX_VALUE - 16;
     private static final int INITIAL_BUFFER_BYTES = 64 * 1024;
+    /**
+     * A declared length sizes the buffer at once only up to this; beyond it the buffer grows as bytes arrive, so
+     * memory follows what was received (and reserved from the upload budget), not what a client announced.
+     */
+    private static final long LARGEST_PRESIZED_BYTES = 1 << 20;
 
     static byte[] readBounded(InputStream in, long maxBytes) throws ProblemException {
         return readBounded(in, -1, maxBytes);
     }
 
     /**
-     * @param declaredBytes the Content-Length when known (else -1), which sizes the buffer at once; a body that
+     * @param declaredBytes the Content-Length when known (else -1), which sizes the buffer (up to 1 MiB); a body that
      *                      turns out longer or shorter is still read correctly
      */
     static byte[] readBounded(InputStream in, long declaredBytes, long limitBytes) throws ProblemException {
         long maxBytes = Math.min(limitBytes, LARGEST_ARRAY_BYTES - 1);
-        long initialBytes = declaredBytes >= 0 ? declaredBytes + 1 : INITIAL_BUFFER_BYTES;
+        long initialBytes = declaredBytes >= 0 ? Math.min(declaredBytes + 1, LARGEST_PRESIZED_BYTES)
+                : INITIAL_BUFFER_BYTES;
         byte[] buf = new byte[(int) Math.min(maxBytes + 1, initialBytes)];
         int size = 0;
         // Not try-with-resources: a container's stream may rethrow the very exception of the failed read from

@@ -21,7 +21,8 @@ import java.util.Locale;
  * The limits of every body this API reads, whatever reads it (a resource method or the multipart parser):
  * MAX_REQUEST_BYTES (a declared Content-Length over it is refused before a byte is read; a chunked or lying body
  * fails inside the stream the moment it passes it), the shared memory budget of uploads in progress
- * (MAX_BUFFERED_UPLOAD_BYTES: a declared length is reserved at once, or refused with 503 when it does not fit),
+ * (MAX_BUFFERED_UPLOAD_BYTES, reserved as the bytes arrive, never for a length only declared: a few connections
+ * announcing large bodies and sending nothing must not take the budget from everyone else),
  * and the upload deadline (UPLOAD_TIMEOUT_MS, UPLOAD_MIN_BYTES_PER_SECOND: 408 for a client that trickles).
  *
  * <p>Compressed uploads ({@code Content-Encoding}) are refused before reading too: the API never offers them, and
@@ -71,10 +72,6 @@ public class RequestSizeLimit implements ContainerRequestFilter, ContainerRespon
         }
         UploadBudget.Account account = service.uploadBudget().account();
         upload.open(account);
-        if (declared > 0 && !account.ensure(declared)) {
-            request.abortWith(ProblemMappers.toEarlyResponse(LimitedInputStream.budgetExceeded(declared).problem()));
-            return;
-        }
         LimitedInputStream.Limits limits = new LimitedInputStream.Limits(limitBytes, config.uploadTimeout(),
                 config.uploadMinBytesPerSecond());
         request.setEntityStream(new LimitedInputStream(request.getEntityStream(), limits, account, System::nanoTime));
