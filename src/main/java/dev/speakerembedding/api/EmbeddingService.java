@@ -73,21 +73,27 @@ public class EmbeddingService {
     /** The loaded model, or 503 model_not_ready with when to retry and why. */
     public LoadedModel readyModel() throws ProblemException {
         ModelManager manager = lifecycle.manager().orElse(null);
-        if (manager != null) {
-            LifecycleStatus status = manager.status();
-            var embedder = manager.embedder();
-            if (embedder.isPresent()) {
-                return new LoadedModel(embedder.get(), status.commit(), status);
-            }
+        if (manager == null) {
+            throw ProblemType.MODEL_NOT_READY.exception("no model is loaded yet: "
+                    + lifecycle.configurationError().orElse("the model is still loading") + " (see /v1/status)",
+                    LOADING_RETRY_AFTER_SECONDS);
         }
-        String why = manager == null ? null : manager.status().lastError();
-        if (why == null) {
-            why = lifecycle.configurationError().orElse("the model is still loading");
+        var serving = manager.serving();
+        if (serving.isPresent()) {
+            return new LoadedModel(serving.get().embedder(), serving.get().status().commit(), serving.get().status());
         }
-        int retryAfter = manager == null || manager.status().nextRetryAt() == null ? LOADING_RETRY_AFTER_SECONDS
-                : (int) Math.max(1, Duration.between(Instant.now(), manager.status().nextRetryAt()).toSeconds() + 1);
+        // One read of the status: the worker may move on between two reads (out of WAITING_TO_RETRY, say).
+        LifecycleStatus status = manager.status();
+        String why = status.lastError() == null ? "the model is still loading" : status.lastError();
         throw ProblemType.MODEL_NOT_READY.exception("no model is loaded yet: " + why + " (see /v1/status)",
-                retryAfter);
+                retryAfterSeconds(status, Instant.now()));
+    }
+
+    /** Seconds until the next load attempt when one is scheduled, else a short default while loading goes on. */
+    static int retryAfterSeconds(LifecycleStatus status, Instant now) {
+        Instant next = status.nextRetryAt();
+        return next == null ? LOADING_RETRY_AFTER_SECONDS
+                : (int) Math.max(1, Duration.between(now, next).toSeconds() + 1);
     }
 
     /** 503 saturated at once when every place in the admission gate is taken (checked before the body is read). */

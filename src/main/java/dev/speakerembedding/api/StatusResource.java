@@ -44,7 +44,9 @@ public class StatusResource {
             case STARTING, CHECKING_CACHE, DOWNLOADING, LOADING -> "loading";
             case WAITING_TO_RETRY, FAILED, STOPPED -> "unhealthy";
         };
-        return new StatusDocument(status, s.modelLoaded(), manager.modelCached(), "cpu", config.modelId(),
-                config.offline(), config.cacheDir().toString(), s.state().name(), s.lastError());
+        ModelManager.WorkerHealth worker = manager.health();
+        String error = worker.live() ? s.lastError() : worker.reason();
+        return new StatusDocument(worker.live() ? status : "unhealthy", s.modelLoaded(), manager.modelCached(), "cpu",
+                config.modelId(), config.offline(), config.cacheDir().toString(), s.state().name(), error);
     }
 }

@@ -30,6 +30,7 @@ public class ServiceConfig {
     public static final String DEFAULT_RETRY_INITIAL_DELAY_SECONDS = "5";
     public static final String DEFAULT_RETRY_MAX_DELAY_SECONDS = "300";
     public static final String DEFAULT_PROGRESS_INTERVAL_SECONDS = "5";
+    public static final String DEFAULT_WORKER_STALL_TIMEOUT_SECONDS = "600";
     public static final String DEFAULT_INTRA_OP_THREADS = "0";
     public static final String DEFAULT_MAX_REQUEST_BYTES = "33554432";
     public static final String DEFAULT_MAX_AUDIO_SECONDS = "120";
@@ -90,6 +91,9 @@ public class ServiceConfig {
 
     @Inject @ConfigProperty(name = "MODEL_RETRY_MAX_DELAY_SECONDS", defaultValue = DEFAULT_RETRY_MAX_DELAY_SECONDS)
     int modelRetryMaxDelaySeconds;
+
+    @Inject @ConfigProperty(name = "MODEL_WORKER_STALL_TIMEOUT_SECONDS", defaultValue = DEFAULT_WORKER_STALL_TIMEOUT_SECONDS)
+    int modelWorkerStallTimeoutSeconds;
 
     @Inject @ConfigProperty(name = "ONNX_INTRA_OP_THREADS", defaultValue = DEFAULT_INTRA_OP_THREADS)
     int onnxIntraOpThreads;
@@ -153,6 +157,8 @@ public class ServiceConfig {
         c.downloadProgressIntervalSeconds = intSetting(get, "DOWNLOAD_PROGRESS_INTERVAL_SECONDS", DEFAULT_PROGRESS_INTERVAL_SECONDS);
         c.modelRetryInitialDelaySeconds = intSetting(get, "MODEL_RETRY_INITIAL_DELAY_SECONDS", DEFAULT_RETRY_INITIAL_DELAY_SECONDS);
         c.modelRetryMaxDelaySeconds = intSetting(get, "MODEL_RETRY_MAX_DELAY_SECONDS", DEFAULT_RETRY_MAX_DELAY_SECONDS);
+        c.modelWorkerStallTimeoutSeconds = intSetting(get, "MODEL_WORKER_STALL_TIMEOUT_SECONDS",
+                DEFAULT_WORKER_STALL_TIMEOUT_SECONDS);
         c.onnxIntraOpThreads = intSetting(get, "ONNX_INTRA_OP_THREADS", DEFAULT_INTRA_OP_THREADS);
         c.maxRequestBytes = Long.parseLong(get.apply("MAX_REQUEST_BYTES").orElse(DEFAULT_MAX_REQUEST_BYTES).trim());
         c.maxAudioSeconds = Double.parseDouble(get.apply("MAX_AUDIO_SECONDS").orElse(DEFAULT_MAX_AUDIO_SECONDS).trim());
@@ -267,6 +273,14 @@ public class ServiceConfig {
 
     public Duration retryMaxDelay() {
         return Duration.ofSeconds(Math.max(modelRetryInitialDelaySeconds, modelRetryMaxDelaySeconds));
+    }
+
+    /**
+     * Longest time a model load attempt may go without progress (a state change, downloaded bytes) before liveness
+     * reports the worker as wedged; at least 10 s.
+     */
+    public Duration workerStallTimeout() {
+        return Duration.ofSeconds(Math.max(10, modelWorkerStallTimeoutSeconds));
     }
 
     /** Threads per inference; 0 = automatic (available processors divided by {@link #maxConcurrentInferences()}). */

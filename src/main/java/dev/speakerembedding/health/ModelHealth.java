@@ -4,6 +4,7 @@ import dev.speakerembedding.lifecycle.LifecycleState;
 import dev.speakerembedding.lifecycle.LifecycleStatus;
 import dev.speakerembedding.lifecycle.ModelLifecycle;
 import dev.speakerembedding.lifecycle.ModelManager;
+import java.util.function.Predicate;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 
@@ -12,16 +13,28 @@ final class ModelHealth {
 
     static final String DEVICE = "cpu";
 
+    /**
+     * What one probe call saw, read once: the decision and the data of a response come from the same moment, so a
+     * probe never says UP beside {@code model_loaded: false}.
+     *
+     * @param status the lifecycle status, or null when no manager exists (the configuration is unusable)
+     * @param worker the worker's health
+     */
+    record View(LifecycleStatus status, ModelManager.WorkerHealth worker) {
+    }
+
     private ModelHealth() {
     }
 
-    static HealthCheckResponse response(String name, ModelLifecycle lifecycle, boolean up) {
-        HealthCheckResponseBuilder b = HealthCheckResponse.named(name).status(up)
+    static HealthCheckResponse response(String name, ModelLifecycle lifecycle, Predicate<View> up) {
+        ModelManager manager = lifecycle.manager().orElse(null);
+        View view = manager == null ? new View(null, lifecycle.workerHealth())
+                : new View(manager.status(), manager.health());
+        HealthCheckResponseBuilder b = HealthCheckResponse.named(name).status(up.test(view))
                 .withData("model_name", lifecycle.config().modelId())
                 .withData("offline_mode", lifecycle.config().offline())
                 .withData("device", DEVICE)
                 .withData("cache_dir", lifecycle.config().cacheDir().toString());
-        ModelManager manager = lifecycle.manager().orElse(null);
         if (manager == null) {
             return b.withData("model_loaded", false)
                     .withData("model_cached", false)
@@ -29,7 +42,7 @@ final class ModelHealth {
                     .withData("last_error", lifecycle.configurationError().orElse("starting"))
                     .build();
         }
-        LifecycleStatus s = manager.status();
+        LifecycleStatus s = view.status();
         b.withData("model_loaded", s.modelLoaded())
                 .withData("model_cached", manager.modelCached())
                 .withData("state", s.state().name())
@@ -42,6 +55,9 @@ final class ModelHealth {
         }
         if (s.nextRetryAt() != null) {
             b.withData("next_retry_at", s.nextRetryAt().toString());
+        }
+        if (!view.worker().live()) {
+            b.withData("restart_reason", view.worker().reason());
         }
         return b.build();
     }

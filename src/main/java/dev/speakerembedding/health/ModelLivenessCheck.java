@@ -9,8 +9,10 @@ import org.eclipse.microprofile.health.Liveness;
 
 /**
  * UP while the process can still reach a model by itself, including while it waits for the network or an offline
- * cache: a restart would not fix "offline and not cached", it would only lose the retry schedule. DOWN only when
- * the lifecycle worker died, which a restart does fix.
+ * cache (a restart would not fix "offline and not cached", it would only lose the retry schedule), and after a
+ * permanent failure that a restart would only repeat (readiness and /v1/status report it). DOWN only where a restart
+ * helps: the lifecycle worker died, is wedged (no progress for MODEL_WORKER_STALL_TIMEOUT_SECONDS), or the JVM failed
+ * under it (out of memory).
  */
 @Liveness
 @ApplicationScoped
@@ -21,7 +23,6 @@ public class ModelLivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        boolean alive = lifecycle.manager().map(m -> m.alive()).orElse(true);
-        return ModelHealth.response("model-liveness", lifecycle, alive);
+        return ModelHealth.response("model-liveness", lifecycle, view -> view.worker().live());
     }
 }

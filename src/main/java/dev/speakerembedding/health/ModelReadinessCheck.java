@@ -17,7 +17,7 @@ public class ModelReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        boolean loaded = lifecycle.embedder().isPresent();
-        return ModelHealth.response("model-readiness", lifecycle, loaded);
+        return ModelHealth.response("model-readiness", lifecycle,
+                view -> view.status() != null && view.status().modelLoaded());
     }
 }

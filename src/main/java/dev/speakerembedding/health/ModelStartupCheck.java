@@ -21,7 +21,7 @@ public class ModelStartupCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        boolean started = lifecycle.manager().isPresent() || lifecycle.configurationError().isPresent();
-        return ModelHealth.response("model-startup", lifecycle, started);
+        return ModelHealth.response("model-startup", lifecycle,
+                view -> view.status() != null || lifecycle.configurationError().isPresent());
     }
 }

@@ -62,7 +62,7 @@ public final class Components {
 
     public static ModelManager modelManager(ServiceConfig config) throws HubException {
         ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), FORMAT, config.offline(),
-                config.retryInitialDelay(), config.retryMaxDelay());
+                config.retryInitialDelay(), config.retryMaxDelay(), config.workerStallTimeout());
         HubCache cache = cache(config);
         HubClient client = client(config);
         ModelRuntimeOptions runtime = runtimeOptions(config);

@@ -64,6 +64,12 @@ public class ModelLifecycle {
         return m == null ? Optional.empty() : m.embedder();
     }
 
+    /** Live unless the model worker needs a restart of the process (see {@link ModelManager#health()}). */
+    public ModelManager.WorkerHealth workerHealth() {
+        ModelManager m = manager;
+        return m == null ? new ModelManager.WorkerHealth(true, null) : m.health();
+    }
+
     @PreDestroy
     void stop() {
         ModelManager m = manager;

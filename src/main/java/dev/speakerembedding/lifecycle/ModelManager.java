@@ -46,9 +46,28 @@ public final class ModelManager implements AutoCloseable {
      * @param offline           HF_HUB_OFFLINE: never touch the network
      * @param retryInitialDelay first wait after a recoverable failure
      * @param retryMaxDelay     the cap of the doubling waits
+     * @param stallTimeout      longest time an attempt may go without progress (a state change or downloaded
+     *                          bytes) before the worker counts as wedged and liveness fails
      */
     public record Settings(RepoRef ref, ModelFormat format, boolean offline, Duration retryInitialDelay,
-                           Duration retryMaxDelay) {
+                           Duration retryMaxDelay, Duration stallTimeout) {
+    }
+
+    /**
+     * The serving model with the status it was published with, read as one value: a reader never pairs a loaded
+     * embedder with the status of another moment.
+     */
+    public record Serving(SpeakerEmbedder embedder, LifecycleStatus status) {
+    }
+
+    /**
+     * Whether the worker can still reach a model by itself, for the liveness probe.
+     *
+     * @param live   false when only a restart of the process can help
+     * @param reason why not, or null when live
+     */
+    public record WorkerHealth(boolean live, String reason) {
+        static final WorkerHealth LIVE = new WorkerHealth(true, null);
     }
 
     private static final Logger LOG = Logger.getLogger(ModelManager.class.getName());
@@ -64,10 +83,17 @@ public final class ModelManager implements AutoCloseable {
     private final ModelFetcher fetcher;
     private final Loader loader;
     private final AtomicReference<LifecycleStatus> status = new AtomicReference<>(LifecycleStatus.initial());
-    private final AtomicReference<SpeakerEmbedder> embedder = new AtomicReference<>();
+    private final AtomicReference<Serving> serving = new AtomicReference<>();
     private final Object sleeper = new Object();
     private volatile boolean closed;
     private volatile Thread worker;
+    /**
+     * System.nanoTime() by which the worker must show progress (a state change or a download progress event); moved
+     * on at each sign of progress, and past the sleep before the next attempt while it waits.
+     */
+    private volatile long progressDeadlineNanos;
+    /** Set with a FAILED status when only a new process can help (see {@link UnexpectedFailure#RESTART_REQUIRED}). */
+    private volatile String restartRequired;
 
     /**
      * @param fetcherFactory builds the fetcher around the listener this manager gives it, which tracks the
@@ -88,6 +114,7 @@ public final class ModelManager implements AutoCloseable {
         }
         // A plain thread rather than a managed executor: this class is framework-free and owns exactly one
         // long-lived task whose lifetime is the application's (close() stops and joins it).
+        progressed(Duration.ZERO);
         worker = new Thread(this::run, "model-lifecycle");
         worker.setDaemon(true);
         worker.start();
@@ -97,13 +124,18 @@ public final class ModelManager implements AutoCloseable {
         return status.get();
     }
 
+    /** The loaded model and the status it became ready with, if a model is loaded. */
+    public Optional<Serving> serving() {
+        return Optional.ofNullable(serving.get());
+    }
+
     public Settings settings() {
         return settings;
     }
 
     /** The serving embedder, if the model is loaded. */
     public Optional<SpeakerEmbedder> embedder() {
-        return Optional.ofNullable(embedder.get());
+        return serving().map(Serving::embedder);
     }
 
     /** All required files are present in the cache (no hashing: cheap enough for every probe). */
@@ -115,12 +147,40 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
-    /** True while the worker runs or has finished normally; false only if it died unexpectedly. */
-    public boolean alive() {
+    /**
+     * Live unless only a restart can help: the worker thread died, the JVM failed under it (out of memory, ...), or
+     * an attempt has made no progress for {@link Settings#stallTimeout()} (a read that hangs on a dead network file
+     * system, a native call that never returns). Waiting for the network or for an offline cache, and a permanent
+     * failure that a restart would only repeat, are live: they are reported by readiness and /v1/status instead.
+     */
+    public WorkerHealth health() {
+        String restart = restartRequired;
+        if (restart != null) {
+            return new WorkerHealth(false, restart);
+        }
         Thread w = worker;
-        LifecycleState s = status.get().state();
-        return w == null || w.isAlive() || s == LifecycleState.READY || s == LifecycleState.FAILED
-                || s == LifecycleState.STOPPED;
+        LifecycleStatus s = status.get();
+        boolean finished = s.state() == LifecycleState.READY || s.state() == LifecycleState.FAILED
+                || s.state() == LifecycleState.STOPPED;
+        if (w == null || finished) {
+            return WorkerHealth.LIVE;
+        }
+        if (!w.isAlive()) {
+            return new WorkerHealth(false, "the model worker thread ended unexpectedly in state " + s.state());
+        }
+        long overdueNanos = System.nanoTime() - progressDeadlineNanos;
+        if (overdueNanos > 0) {
+            long quietSeconds = (overdueNanos + settings.stallTimeout().toNanos()) / 1_000_000_000L;
+            return new WorkerHealth(false, String.format("the model worker has made no progress for %d s in state %s"
+                    + " (MODEL_WORKER_STALL_TIMEOUT_SECONDS is %d); a restart is needed", quietSeconds, s.state(),
+                    settings.stallTimeout().toSeconds()));
+        }
+        return WorkerHealth.LIVE;
+    }
+
+    /** The worker showed progress: the stall timeout starts again, after {@code quietAhead} of expected silence. */
+    private void progressed(Duration quietAhead) {
+        progressDeadlineNanos = System.nanoTime() + quietAhead.toNanos() + settings.stallTimeout().toNanos();
     }
 
     private void run() {
@@ -129,10 +189,12 @@ public final class ModelManager implements AutoCloseable {
         while (!closed) {
             attempt++;
             final int attemptNumber = attempt;
+            progressed(Duration.ZERO);
             status.updateAndGet(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(),
                     null, null, null, attemptNumber));
             try {
                 CachedSnapshot snapshot = fetcher.ensure(settings.ref(), settings.format(), settings.offline());
+                progressed(Duration.ZERO);
                 status.updateAndGet(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(),
                         null, null, null, attemptNumber));
                 SpeakerEmbedder loaded = loader.load(snapshot);
@@ -140,11 +202,12 @@ public final class ModelManager implements AutoCloseable {
                     loaded.close();
                     return;
                 }
-                embedder.set(loaded);
                 Instant now = Instant.now();
                 Duration took = Duration.between(started, now);
-                status.set(new LifecycleStatus(LifecycleState.READY, snapshot.commit(), null, now, took, null,
-                        attemptNumber));
+                LifecycleStatus ready = new LifecycleStatus(LifecycleState.READY, snapshot.commit(), null, now, took,
+                        null, attemptNumber);
+                serving.set(new Serving(loaded, ready));
+                status.set(ready);
                 LOG.info(String.format("✓ Model pre-loaded successfully: %s@%s in %.1f s (dimension %d)",
                         settings.ref().repoId(), snapshot.commit(), took.toMillis() / 1000.0, loaded.dimension()));
                 return;
@@ -167,8 +230,25 @@ public final class ModelManager implements AutoCloseable {
                 fail("The model files do not form a supported model: " + e.getMessage(), e, attemptNumber);
                 return;
             } catch (RuntimeException | Error e) {
-                // Anything unexpected is still reported and retried rather than killing the worker silently.
-                waitToRetry("Unexpected failure while loading the model: " + e, e, attemptNumber);
+                switch (UnexpectedFailure.of(e)) {
+                    case RETRY -> waitToRetry("Unexpected failure while loading the model: " + e, e, attemptNumber);
+                    case BROKEN_RUNTIME -> {
+                        fail("The Java runtime cannot load a class or native library the model needs (" + e
+                                + "). Another attempt in this process cannot succeed and a restart of the same image"
+                                + " would fail the same way: check that the image is complete and that java.io.tmpdir"
+                                + " allows native libraries to be loaded (not mounted noexec), or set"
+                                + " onnxruntime.native.path to a directory holding them", e, attemptNumber);
+                        return;
+                    }
+                    case RESTART_REQUIRED -> {
+                        restartRequired = "the JVM failed while loading the model (" + e.getClass().getName()
+                                + "); a restart is needed";
+                        fail("The JVM failed while loading the model (" + e + "); liveness is DOWN so that the "
+                                + "process is restarted (if it recurs, raise the memory limit: -Xmx in jvm.options)",
+                                e, attemptNumber);
+                        return;
+                    }
+                }
             }
         }
     }
@@ -193,6 +273,7 @@ public final class ModelManager implements AutoCloseable {
     private void waitToRetry(String message, Throwable cause, int attemptNumber) {
         Duration delay = backoff(attemptNumber);
         Instant next = Instant.now().plus(delay);
+        progressed(delay);
         status.updateAndGet(s -> new LifecycleStatus(LifecycleState.WAITING_TO_RETRY, s.commit(), message, null, null,
                 next, attemptNumber));
         LOG.log(Level.WARNING, String.format("Model %s not loaded (attempt %d): %s; retrying in %d s",
@@ -234,12 +315,14 @@ public final class ModelManager implements AutoCloseable {
         return new DownloadListener() {
             @Override
             public void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond) {
+                progressed(Duration.ZERO);
                 status.updateAndGet(s -> s.state() == LifecycleState.CHECKING_CACHE ? s.with(LifecycleState.DOWNLOADING) : s);
                 delegate.progress(file, bytesDone, bytesTotal, bytesPerSecond);
             }
 
             @Override
             public void fileDone(String file, long bytes, Duration took, boolean downloaded) {
+                progressed(Duration.ZERO);
                 delegate.fileDone(file, bytes, took, downloaded);
             }
         };
@@ -257,9 +340,9 @@ public final class ModelManager implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        SpeakerEmbedder e = embedder.getAndSet(null);
-        if (e != null) {
-            e.close();
+        Serving last = serving.getAndSet(null);
+        if (last != null) {
+            last.embedder().close();
         }
         status.updateAndGet(s -> s.with(LifecycleState.STOPPED));
     }

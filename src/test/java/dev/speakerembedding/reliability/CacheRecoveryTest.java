@@ -157,7 +157,7 @@ class CacheRecoveryTest {
         HubCache hubCache = new HubCache(cache);
         HubClient client = new HubClient(settings(hub.endpoint(), 1));
         ModelManager.Settings s = new ModelManager.Settings(REF, Fixtures.FORMAT, false, Duration.ofMillis(100),
-                Duration.ofMillis(200));
+                Duration.ofMillis(200), Duration.ofMinutes(10));
         return new ModelManager(s, hubCache, listener -> new ModelFetcher(hubCache, client, listener),
                 snapshot -> new SpeakerEmbedder(EcapaModel.load(snapshot.snapshotDir(), onnx, ModelRuntimeOptions.defaults())));
     }
