@@ -78,11 +78,18 @@ public class EmbeddingService {
                     + lifecycle.configurationError().orElse("the model is still loading") + " (see /v1/status)",
                     LOADING_RETRY_AFTER_SECONDS);
         }
+        return readyModel(manager);
+    }
+
+    /**
+     * The model {@code manager} serves, or 503 model_not_ready. The manager's state is read once: its worker moves
+     * on at any moment (out of WAITING_TO_RETRY, say), and two reads could pair a retry time with no retry time.
+     */
+    static LoadedModel readyModel(ModelManager manager) throws ProblemException {
         var serving = manager.serving();
         if (serving.isPresent()) {
             return new LoadedModel(serving.get().embedder(), serving.get().status().commit(), serving.get().status());
         }
-        // One read of the status: the worker may move on between two reads (out of WAITING_TO_RETRY, say).
         LifecycleStatus status = manager.status();
         String why = status.lastError() == null ? "the model is still loading" : status.lastError();
         throw ProblemType.MODEL_NOT_READY.exception("no model is loaded yet: " + why + " (see /v1/status)",
