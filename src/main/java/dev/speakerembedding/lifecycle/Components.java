@@ -95,13 +95,13 @@ public final class Components {
 
     /**
      * A conversion reads the whole checkpoint and builds the graph on the heap (several hundred MB for the full
-     * model), and the JVM keeps that heap committed afterwards: the reliability soak saw 910 MB resident after a first
-     * start against 450 MB after a warm one. One full collection right after the (rare) conversion lets G1 give the
-     * memory back before any request is served.
+     * model), which the JVM would keep committed afterwards; the (rare) conversion is followed by a collection that
+     * gives that memory back before any request is served (README "Benchmarks" has the resident memory with and
+     * without it).
      */
     private static EcapaModel afterConversion(EcapaModel model) {
         if (model.conversion().convertedNow()) {
-            System.gc();
+            HeapRelease.forThisJvm().release();
         }
         return model;
     }

@@ -147,4 +147,20 @@ class ContainerFilesTest {
         assertTrue(m.find(), "pom has " + tag);
         return m.group(1).strip();
     }
+
+    @Test
+    void jvmOptionsAreAcceptedByThisJvmAndKeepHeapDumpsOff() throws Exception {
+        List<String> options = Files.readAllLines(ROOT.resolve("liberty/config/jvm.options")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        assertTrue(options.contains("-XX:-HeapDumpOnOutOfMemoryError"),
+                "OpenJ9 dumps the heap (secrets, audio, embeddings) on OutOfMemoryError unless told not to");
+        assertTrue(options.contains("-XX:+ExitOnOutOfMemoryError"));
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(options);
+        command.add("-version");
+        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(jvm.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, jvm.waitFor(), "a JVM starts with jvm.options: " + output);
+    }
 }
