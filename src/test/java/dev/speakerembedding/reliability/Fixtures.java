@@ -190,11 +190,7 @@ final class Fixtures {
     /** Asserts that {@code body} of a 200 answer holds {@code expected} (tolerances of the conformance tests). */
     static void assertEmbedding(float[] expected, String body) {
         float[] actual = floats(json(body).getJsonArray("data").getJsonObject(0).getJsonArray("embedding"));
-        double maxAbs = Npy.maxAbsDiff(expected, actual);
-        double cosine = Npy.cosine(expected, actual);
-        if (maxAbs > 5e-5 || cosine < 0.99999) {
-            throw new AssertionError("embedding differs from speechbrain's: max |diff| " + maxAbs + ", cosine " + cosine);
-        }
+        Npy.assertClose("embedding against speechbrain's", expected, actual, 5e-5, 0.99999);
     }
 
     static List<String> requiredFiles() {
