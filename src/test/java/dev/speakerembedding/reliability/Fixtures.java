@@ -11,6 +11,7 @@ import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.Npy;
+import dev.speakerembedding.testing.SharedConformance;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -58,21 +59,19 @@ final class Fixtures {
     }
 
     /**
-     * The 83 MB speechbrain checkpoint, kept outside the repository (never copied into it); empty when this machine
-     * does not have it, and tests that need it skip.
+     * The 83 MB speechbrain checkpoint, kept in ../shared (never copied into the repository). The calling test is
+     * skipped in a clone without ../shared, and fails when ../shared is present without the complete checkpoint.
      */
-    static Optional<Model> fullModel() {
-        String configured = System.getProperty("shared.conformance.dir");
-        Path base = configured != null ? Path.of(configured)
-                : Path.of(System.getProperty("project.root", ".")).resolve("../shared/conformance/speechbrain-ecapa");
-        Path dir = base.resolve("full").toAbsolutePath().normalize();
-        return Files.isRegularFile(dir.resolve("embedding_model.ckpt")) ? Optional.of(new Model(FULL_REPO, dir))
-                : Optional.empty();
+    static Model fullModel() {
+        return new Model(FULL_REPO, SharedConformance.require("full"));
     }
 
-    /** The full model when present, else the small one: for tests about the cache rather than the numbers. */
+    /**
+     * The full model when ../shared is present (failing when it is incomplete), else the small one: for tests
+     * about the cache rather than the numbers, which run everywhere.
+     */
     static Model largestModel() {
-        return fullModel().orElseGet(Fixtures::smallModel);
+        return SharedConformance.present() ? fullModel() : smallModel();
     }
 
     static String serve(HubStandIn hub, Model model) throws IOException {
