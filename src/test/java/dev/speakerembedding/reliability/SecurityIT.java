@@ -103,9 +103,12 @@ class SecurityIT {
                 for (Path dir : List.of(tmp.resolve("serverA"), tmp.resolve("serverB"))) {
                     Searched server = checkNoTokenInFiles(dir, false, problems);
                     report.line("%s: searched %s", dir.getFileName(), server);
-                    // A server that left no log was not searched at all: "the token is in none" would mean nothing.
-                    if (server.logs() == 0) {
-                        problems.add(dir.getFileName() + ": no log file was found to search");
+                    // Without the server's own log the search proves nothing; Liberty writes its FFDC files in
+                    // ffdc/ beside messages.log, so finding it also shows the search covered where they go.
+                    Path messagesLog = dir.resolve(System.getProperty("liberty.server.name", "speakerEmbedding"))
+                            .resolve("logs/messages.log");
+                    if (!Files.isRegularFile(messagesLog) || server.logs() == 0) {
+                        problems.add(dir.getFileName() + ": no messages.log was found to search");
                     }
                     searched = searched.plus(server);
                 }
@@ -115,8 +118,8 @@ class SecurityIT {
                     searched = searched.plus(cache);
                 }
                 report.line("files checked for the token: %s", searched);
-                // B downloaded the model, so its cache cannot be empty. FFDC files are not required: Liberty writes
-                // one only when it catches an unexpected exception, and a correct run may have none; every file under
+                // B downloaded the model, so the caches cannot be empty. FFDC files are not required: Liberty writes
+                // one only when it catches an unexpected exception, and a correct run has none; every file under
                 // each server's output directory is searched, so any FFDC file written there is (counted above).
                 if (searched.cache() == 0) {
                     problems.add("no cache file was found to search");
