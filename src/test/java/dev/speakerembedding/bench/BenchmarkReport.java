@@ -114,9 +114,10 @@ public final class BenchmarkReport {
         return Double.isNaN(bytes) ? "n/a" : String.format(Locale.ROOT, "%.0f MiB", bytes / MIB);
     }
 
+    /** "n/a" when a figure is missing (NaN) or degenerate (infinite, e.g. a ratio over a zero): never "yes". */
     private static String met(boolean ok, double... inputs) {
         for (double v : inputs) {
-            if (Double.isNaN(v)) {
+            if (!Double.isFinite(v)) {
                 return "n/a";
             }
         }

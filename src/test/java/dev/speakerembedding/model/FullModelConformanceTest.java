@@ -1,35 +1,32 @@
 package dev.speakerembedding.model;
 
+import dev.speakerembedding.testing.SharedConformance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The full-size (spkrec-ecapa-voxceleb architecture) random-weight model; needs ../shared, skipped without it. */
+/**
+ * The full-size (spkrec-ecapa-voxceleb architecture) random-weight model from ../shared: skipped only in a clone
+ * without ../shared, failed when ../shared lacks a file of it.
+ */
 class FullModelConformanceTest {
 
     @TempDir
     Path converted;
 
-    static Path sharedDir() {
-        return Path.of(System.getProperty("shared.conformance.dir", "../shared/conformance/speechbrain-ecapa"));
-    }
-
     @Test
     void embeddingsMatchSpeechbrainForEveryInput() throws IOException, ModelFormatException {
-        Path shared = sharedDir();
-        assumeTrue(Files.isRegularFile(shared.resolve("full/embedding_model.ckpt")),
-                "full conformance model not present at " + shared);
-        try (EcapaModel model = EcapaModel.load(shared.resolve("full"), converted, ModelRuntimeOptions.defaults())) {
+        Path full = SharedConformance.require("full");
+        Path expected = SharedConformance.require("expected/full");
+        try (EcapaModel model = EcapaModel.load(full, converted, ModelRuntimeOptions.defaults())) {
             assertEquals(192, model.embeddingDimension());
             System.out.println("full model converted in " + model.conversion().conversionMillis() + " ms");
-            ConformanceCheck.assertAllInputsMatch(model, shared.resolve("expected/full"),
-                    SmallModelConformanceTest.MAX_ABS, SmallModelConformanceTest.MIN_COSINE);
+            ConformanceCheck.assertAllInputsMatch(model, expected, SmallModelConformanceTest.MAX_ABS,
+                    SmallModelConformanceTest.MIN_COSINE);
         }
     }
 }

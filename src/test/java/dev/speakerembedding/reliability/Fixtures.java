@@ -11,6 +11,7 @@ import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.Npy;
+import dev.speakerembedding.testing.SharedConformance;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -58,21 +59,19 @@ final class Fixtures {
     }
 
     /**
-     * The 83 MB speechbrain checkpoint, kept outside the repository (never copied into it); empty when this machine
-     * does not have it, and tests that need it skip.
+     * The 83 MB speechbrain checkpoint, kept in ../shared (never copied into the repository). The calling test is
+     * skipped in a clone without ../shared, and fails when ../shared is present without the complete checkpoint.
      */
-    static Optional<Model> fullModel() {
-        String configured = System.getProperty("shared.conformance.dir");
-        Path base = configured != null ? Path.of(configured)
-                : Path.of(System.getProperty("project.root", ".")).resolve("../shared/conformance/speechbrain-ecapa");
-        Path dir = base.resolve("full").toAbsolutePath().normalize();
-        return Files.isRegularFile(dir.resolve("embedding_model.ckpt")) ? Optional.of(new Model(FULL_REPO, dir))
-                : Optional.empty();
+    static Model fullModel() {
+        return new Model(FULL_REPO, SharedConformance.require("full"));
     }
 
-    /** The full model when present, else the small one: for tests about the cache rather than the numbers. */
+    /**
+     * The full model when ../shared is present (failing when it is incomplete), else the small one: for tests
+     * about the cache rather than the numbers, which run everywhere.
+     */
     static Model largestModel() {
-        return fullModel().orElseGet(Fixtures::smallModel);
+        return SharedConformance.present() ? fullModel() : smallModel();
     }
 
     static String serve(HubStandIn hub, Model model) throws IOException {
@@ -190,11 +189,7 @@ final class Fixtures {
     /** Asserts that {@code body} of a 200 answer holds {@code expected} (tolerances of the conformance tests). */
     static void assertEmbedding(float[] expected, String body) {
         float[] actual = floats(json(body).getJsonArray("data").getJsonObject(0).getJsonArray("embedding"));
-        double maxAbs = Npy.maxAbsDiff(expected, actual);
-        double cosine = Npy.cosine(expected, actual);
-        if (maxAbs > 5e-5 || cosine < 0.99999) {
-            throw new AssertionError("embedding differs from speechbrain's: max |diff| " + maxAbs + ", cosine " + cosine);
-        }
+        Npy.assertClose("embedding against speechbrain's", expected, actual, 5e-5, 0.99999);
     }
 
     static List<String> requiredFiles() {

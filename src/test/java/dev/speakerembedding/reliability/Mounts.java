@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Real file-system conditions made with {@code mount} (the tests run as root in a sandbox that may or may not allow
  * it): a small tmpfs for a nearly full disk, a read-only bind mount for a read-only volume. When mounting is not
- * permitted the calling test is skipped with the reason, never passed silently. {@link #close()} unmounts in
- * reverse order.
+ * permitted the calling test is skipped with the reason, never passed: these tests run only in the reliability
+ * suite (never in {@code mvn verify}), whose script counts every skip from the test reports and fails unless it is
+ * run with {@code --allow-skips}. A right missing from the machine is not a fault of the code, so it is a skip
+ * rather than a failure, but it is never silent. {@link #close()} unmounts in reverse order.
  */
 final class Mounts implements AutoCloseable {
 
@@ -35,7 +37,8 @@ final class Mounts implements AutoCloseable {
         try {
             Files.createFile(target.resolve(".write-probe"));
             Files.delete(target.resolve(".write-probe"));
-            Assumptions.abort("the read-only bind mount at " + target + " is still writable here");
+            Assumptions.abort("the read-only bind mount at " + target + " is still writable in this environment,"
+                    + " so a read-only volume cannot be made here");
         } catch (IOException expected) {
             // read-only, as intended
         }

@@ -99,12 +99,31 @@ class SecurityIT {
                 report.line("answers checked for the token: %d", answers);
                 a.stop();
                 b.stop();
-                int files = 0;
-                for (Path dir : List.of(tmp.resolve("serverA"), tmp.resolve("serverB"), tmp.resolve("cacheA"),
-                        tmp.resolve("cacheB"))) {
-                    files += checkNoTokenInFiles(dir, problems);
+                Searched searched = Searched.NONE;
+                for (Path dir : List.of(tmp.resolve("serverA"), tmp.resolve("serverB"))) {
+                    Searched server = checkNoTokenInFiles(dir, false, problems);
+                    report.line("%s: searched %s", dir.getFileName(), server);
+                    // Without the server's own log the search proves nothing; Liberty writes its FFDC files in
+                    // ffdc/ beside messages.log, so finding it also shows the search covered where they go.
+                    Path messagesLog = dir.resolve(System.getProperty("liberty.server.name", "speakerEmbedding"))
+                            .resolve("logs/messages.log");
+                    if (!Files.isRegularFile(messagesLog) || server.logs() == 0) {
+                        problems.add(dir.getFileName() + ": no messages.log was found to search");
+                    }
+                    searched = searched.plus(server);
                 }
-                report.line("log, FFDC, trace and cache files checked for the token: %d", files);
+                for (Path dir : List.of(tmp.resolve("cacheA"), tmp.resolve("cacheB"))) {
+                    Searched cache = checkNoTokenInFiles(dir, true, problems);
+                    report.line("%s: searched %s", dir.getFileName(), cache);
+                    searched = searched.plus(cache);
+                }
+                report.line("files checked for the token: %s", searched);
+                // B downloaded the model, so the caches cannot be empty. FFDC files are not required: Liberty writes
+                // one only when it catches an unexpected exception, and a correct run has none; every file under
+                // each server's output directory is searched, so any FFDC file written there is (counted above).
+                if (searched.cache() == 0) {
+                    problems.add("no cache file was found to search");
+                }
             }
         }
         problems.forEach(p -> report.line("PROBLEM %s", p));
@@ -121,22 +140,48 @@ class SecurityIT {
         }
     }
 
-    /** Every regular file under {@code dir} (logs, FFDC, trace, cache blobs, ONNX graph), read as bytes. */
-    private static int checkNoTokenInFiles(Path dir, List<String> problems) throws IOException {
+    /** How many files of each kind were read in full and searched for the token. */
+    record Searched(int logs, int ffdc, int cache, int other) {
+        static final Searched NONE = new Searched(0, 0, 0, 0);
+
+        Searched plus(Searched o) {
+            return new Searched(logs + o.logs, ffdc + o.ffdc, cache + o.cache, other + o.other);
+        }
+
+        @Override
+        public String toString() {
+            return logs + " log, " + ffdc + " FFDC, " + cache + " cache and " + other + " other files";
+        }
+    }
+
+    /**
+     * Every regular file under {@code dir} (logs, FFDC, trace, configuration, cache blobs, ONNX graph), read as bytes
+     * and counted by kind: cache files when {@code cache}, else FFDC files (in an {@code ffdc} directory), logs
+     * ({@code *.log}, which includes trace.log) and the rest.
+     */
+    private static Searched checkNoTokenInFiles(Path dir, boolean cache, List<String> problems) throws IOException {
         if (!Files.isDirectory(dir)) {
-            return 0;
+            return Searched.NONE;
         }
         byte[] needle = TOKEN.getBytes(StandardCharsets.US_ASCII);
-        int count = 0;
+        Searched searched = Searched.NONE;
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                count++;
+                if (cache) {
+                    searched = searched.plus(new Searched(0, 0, 1, 0));
+                } else if (f.getParent().getFileName().toString().equals("ffdc")) {
+                    searched = searched.plus(new Searched(0, 1, 0, 0));
+                } else if (f.getFileName().toString().endsWith(".log")) {
+                    searched = searched.plus(new Searched(1, 0, 0, 0));
+                } else {
+                    searched = searched.plus(new Searched(0, 0, 0, 1));
+                }
                 if (indexOf(Files.readAllBytes(f), needle) >= 0) {
                     problems.add("the token is written in " + dir.relativize(f));
                 }
             }
         }
-        return count;
+        return searched;
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

@@ -10,7 +10,10 @@ import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads the little-endian float32 / float64 / int64 NumPy arrays of the conformance data (C order only). */
+/**
+ * Reads the little-endian float32 / float64 / int64 NumPy arrays of the conformance data (C order only), and
+ * compares outputs with them by checks that fail on NaN and infinity.
+ */
 public record Npy(int[] shape, float[] data) {
 
     private static final Pattern DESCR = Pattern.compile("'descr':\\s*'([^']+)'");
@@ -64,26 +67,80 @@ public record Npy(int[] shape, float[] data) {
         return out;
     }
 
-    /** Largest absolute elementwise difference; fails on a length mismatch. */
+    /**
+     * Largest absolute elementwise difference; fails on a length mismatch. NaN when either side holds a NaN, or an
+     * infinity that the other side does not hold at the same index: broken output must never look close, and a
+     * check written {@code diff > tol} is false for NaN, so checks use {@link #withinTolerance}. The same infinity
+     * on both sides counts as agreement (a log of zero in both).
+     */
     public static double maxAbsDiff(float[] expected, float[] actual) {
-        if (expected.length != actual.length) {
-            throw new AssertionError("length: expected " + expected.length + ", got " + actual.length);
-        }
+        requireSameLength(expected, actual);
         double max = 0;
         for (int i = 0; i < expected.length; i++) {
-            max = Math.max(max, Math.abs((double) expected[i] - actual[i]));
+            float e = expected[i];
+            float a = actual[i];
+            if (Float.isNaN(e) || Float.isNaN(a)) {
+                return Double.NaN;
+            }
+            if (Float.isInfinite(e) || Float.isInfinite(a)) {
+                if (e != a) {
+                    return Double.NaN;
+                }
+                continue;
+            }
+            double diff = Math.abs((double) e - a);
+            if (diff > max) {
+                max = diff;
+            }
         }
         return max;
     }
 
+    /**
+     * Cosine similarity in double precision; fails on a length mismatch. NaN when an element of either vector is
+     * not finite or either vector is all zeros, so that {@link #cosineAtLeast} fails on it.
+     */
     public static double cosine(float[] a, float[] b) {
+        requireSameLength(a, b);
         double dot = 0, na = 0, nb = 0;
         for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i]) || !Float.isFinite(b[i])) {
+                return Double.NaN;
+            }
             dot += (double) a[i] * b[i];
             na += (double) a[i] * a[i];
             nb += (double) b[i] * b[i];
         }
-        return dot / Math.sqrt(na * nb);
+        return na == 0 || nb == 0 ? Double.NaN : dot / Math.sqrt(na * nb);
+    }
+
+    /** True only when {@code diff} is a number no larger than {@code tolerance}: NaN and infinity never pass. */
+    public static boolean withinTolerance(double diff, double tolerance) {
+        return Double.isFinite(diff) && diff <= tolerance;
+    }
+
+    /** True only when {@code cosine} is a number of at least {@code min}: NaN never passes. */
+    public static boolean cosineAtLeast(double cosine, double min) {
+        return Double.isFinite(cosine) && cosine >= min;
+    }
+
+    /**
+     * Asserts that {@code actual} matches {@code expected} within {@code maxAbs} elementwise and has a cosine of at
+     * least {@code minCosine} to it; a NaN or an unmatched infinity in either fails.
+     */
+    public static void assertClose(String what, float[] expected, float[] actual, double maxAbs, double minCosine) {
+        double diff = maxAbsDiff(expected, actual);
+        double cos = cosine(expected, actual);
+        if (!withinTolerance(diff, maxAbs) || !cosineAtLeast(cos, minCosine)) {
+            throw new AssertionError(what + ": max |diff| " + diff + " (at most " + maxAbs + " allowed), cosine "
+                    + cos + " (at least " + minCosine + " required)");
+        }
+    }
+
+    private static void requireSameLength(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            throw new AssertionError("length: expected " + expected.length + ", got " + actual.length);
+        }
     }
 
     /** The test resources copied from ../shared/conformance/speechbrain-ecapa. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every block of the small model against speechbrain's activations for chirp_1s: locates a divergence. */
@@ -50,17 +51,36 @@ class EcapaLayersTest {
                 assertArrayEquals(new long[]{1, expected.shape()[0], expected.shape()[1]}, shape, layer);
                 float[] actual = new float[expected.data().length];
                 tensor.getFloatBuffer().get(actual);
-                double scale = 0;
-                for (float v : expected.data()) {
-                    scale = Math.max(scale, Math.abs(v));
-                }
                 double diff = Npy.maxAbsDiff(expected.data(), actual);
-                System.out.printf("%-9s max|expected| %8.3f  max|diff| %.3e%n", layer, scale, diff);
-                if (diff > RELATIVE_TOLERANCE * Math.max(scale, 1)) {
+                System.out.printf("%-9s max|expected| %8.3f  max|diff| %.3e%n", layer, scale(expected.data()), diff);
+                if (!layerMatches(expected.data(), actual)) {
                     failures.append(layer).append(": ").append(diff).append('\n');
                 }
             }
         }
         assertTrue(failures.isEmpty(), failures.toString());
+    }
+
+    @Test
+    void aLayerHoldingNaNOrInfinityDoesNotMatch() {
+        float[] expected = {0.5f, -2f, 3f};
+        assertTrue(layerMatches(expected, new float[]{0.5f, -2f, 3f}));
+        assertFalse(layerMatches(expected, new float[]{0.5f, Float.NaN, 3f}));
+        assertFalse(layerMatches(expected, new float[]{0.5f, -2f, Float.POSITIVE_INFINITY}));
+        assertFalse(layerMatches(new float[]{0.5f, Float.NaN, 3f}, new float[]{0.5f, Float.NaN, 3f}),
+                "a NaN in the reference is a broken reference, never a match");
+    }
+
+    /** Within {@link #RELATIVE_TOLERANCE} of the layer's largest magnitude (at least 1); false on NaN or infinity. */
+    static boolean layerMatches(float[] expected, float[] actual) {
+        return Npy.withinTolerance(Npy.maxAbsDiff(expected, actual), RELATIVE_TOLERANCE * Math.max(scale(expected), 1));
+    }
+
+    private static double scale(float[] values) {
+        double scale = 0;
+        for (float v : values) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        return scale;
     }
 }
