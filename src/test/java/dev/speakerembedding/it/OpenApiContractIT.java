@@ -21,6 +21,7 @@ import dev.speakerembedding.client.model.EmbeddingResponse;
 import dev.speakerembedding.client.model.ModelFile;
 import dev.speakerembedding.client.model.ModelInfo;
 import dev.speakerembedding.client.model.Problem;
+import dev.speakerembedding.client.model.Status;
 import dev.speakerembedding.client.model.VerificationResponse;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.Npy;
@@ -209,7 +210,10 @@ class OpenApiContractIT {
             assertEquals(hub.file(REPO, f.getName()).sha256(), f.getSha256());
         }
         assertEquals(hub.file(REPO, "embedding_model.ckpt").sha256(), m.getConversion().getCheckpointSha256());
-        assertEquals("healthy", new StatusApi(client).getStatus().getStatus());
+        Status status = new StatusApi(client).getStatus();
+        assertEquals(Status.StatusEnum.HEALTHY, status.getStatus());
+        assertEquals("READY", status.getState());
+        assertTrue(status.getModelLoaded());
     }
 
     @Test
