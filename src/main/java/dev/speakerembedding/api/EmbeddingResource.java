@@ -42,6 +42,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class EmbeddingResource {
 
     static final Set<String> OPTIONS = Set.of("normalize", "unit_length");
+    private static final String FLAG_VALUES = "Values: true or false, in any case; anything else is invalid_option.";
 
     @Inject
     EmbeddingService service;
@@ -118,10 +119,10 @@ public class EmbeddingResource {
                     @ExampleObject(name = "saturated", value = ApiExamples.SATURATED)}))
     public EmbeddingResponse embedFile(
             InputStream body,
-            @Parameter(description = "Apply speechbrain's mean_var_norm_emb (encode_batch normalize=True)",
-                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
+            @Parameter(description = "Apply speechbrain's mean_var_norm_emb (encode_batch normalize=True). "
+                    + FLAG_VALUES, schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
             @QueryParam("normalize") String normalize,
-            @Parameter(description = "Scale each vector to unit L2 norm (after normalize)",
+            @Parameter(description = "Scale each vector to unit L2 norm (after normalize). " + FLAG_VALUES,
                     schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
             @QueryParam("unit_length") String unitLength,
             @Context UriInfo uri, @Context HttpHeaders headers) throws ProblemException {
