@@ -16,6 +16,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +117,9 @@ class PythonClientIT {
         Path err = Files.createTempFile(tmp, "python", ".err");
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         Map<String, String> env = pb.environment();
-        env.put("PYTHONPATH", CLIENT.toString());
+        String inherited = env.get("PYTHONPATH");
+        env.put("PYTHONPATH", inherited == null || inherited.isEmpty() ? CLIENT.toString()
+                : CLIENT + File.pathSeparator + inherited);
         env.put("PYTHONDONTWRITEBYTECODE", "1");
         env.put("PYTHONIOENCODING", "utf-8");
         Process p = pb.start();
