@@ -22,6 +22,9 @@ final class ApiExamples {
             {"score":0.7312,"threshold":0.25,"same_speaker":true,"model":"speechbrain/spkrec-ecapa-voxceleb",\
             "commit":"0f99f2d0ebe89ac095bcc5903c4dd8f72b367286"}""";
 
+    static final String EMBEDDING_PAIR = """
+            {"a":[12.31,-3.08,0.77],"b":[11.9,-2.5,1.02]}""";
+
     static final String VERIFICATION_EMBEDDINGS = """
             {"score":0.1204,"threshold":0.25,"same_speaker":false}""";
 
@@ -46,6 +49,9 @@ final class ApiExamples {
     static final String INVALID_OPTION = """
             {"type":"urn:speaker-embedding:problem:invalid-option","title":"Invalid query option","status":400,\
             "detail":"query option normalize must be true or false, got 'maybe'","code":"invalid_option"}""";
+    static final String INVALID_OPTION_THRESHOLD = """
+            {"type":"urn:speaker-embedding:problem:invalid-option","title":"Invalid query option","status":400,\
+            "detail":"query option threshold must be a number from -1 to 1, got 'high'","code":"invalid_option"}""";
     static final String INVALID_MULTIPART = """
             {"type":"urn:speaker-embedding:problem:invalid-multipart","title":"Invalid multipart body",\
             "status":400,"detail":"part 'b' is missing; send a and b as multipart/form-data parts",\
@@ -98,5 +104,9 @@ final class ApiExamples {
     static final String SATURATED = """
             {"type":"urn:speaker-embedding:problem:saturated","title":"Service saturated","status":503,\
             "detail":"all 10 places are taken (2 inference slots, 8 waiting places); retry after 1 s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)",\
+            "code":"saturated"}""";
+    static final String SATURATED_UPLOADS = """
+            {"type":"urn:speaker-embedding:problem:saturated","title":"Service saturated","status":503,\
+            "detail":"uploads in progress already hold the memory set aside for request bodies (MAX_BUFFERED_UPLOAD_BYTES); this one (65536 bytes) does not fit now; retry after 2 s",\
             "code":"saturated"}""";
 }

@@ -33,7 +33,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 /**
  * POST /v1/embeddings. One operation in the contract, two methods here: JAX-RS picks the method by Content-Type,
  * and only the first carries the OpenAPI description (the multipart method is hidden so the document holds one
- * operation whose request body lists both forms).
+ * operation whose request body lists both forms). Unlike verification, both forms can share an operation: neither
+ * is JSON, so generated clients take the first, multipart, which covers one file as well as many.
  */
 @Path("/embeddings")
 @ApplicationScoped
@@ -41,6 +42,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class EmbeddingResource {
 
     static final Set<String> OPTIONS = Set.of("normalize", "unit_length");
+    private static final String FLAG_VALUES = "Values: true or false, in any case; anything else is invalid_option.";
 
     @Inject
     EmbeddingService service;
@@ -55,11 +57,12 @@ public class EmbeddingResource {
     @Operation(operationId = "createEmbeddings", summary = "Embed one audio file or a batch",
             description = "Decodes WAV audio (PCM 8/16/24/32-bit or float 32/64-bit, any channel count, sample rates "
                     + "1000..768000 Hz), resamples it to 16 kHz mono as speechbrain's load_audio does and returns "
-                    + "its speaker embedding: by default the raw vector speechbrain's encode_batch returns. Send one "
-                    + "file as the body (audio/wav, audio/x-wav or application/octet-stream), or several as the "
-                    + "parts of a multipart/form-data body (any field names, e.g. `files`; at most MAX_BATCH_SIZE "
-                    + "parts); items come back in the order sent, each with the numbers the same file gets on its "
-                    + "own. A batch fails as a whole, and the problem's detail names the failing part.")
+                    + "its speaker embedding: by default the raw vector speechbrain's encode_batch returns. Send the "
+                    + "files as the parts of a multipart/form-data body (any field names, e.g. `files`; at most "
+                    + "MAX_BATCH_SIZE parts; one file is a batch of one, which is what generated clients send), or "
+                    + "one file as the body itself (audio/wav, audio/x-wav or application/octet-stream). Items come "
+                    + "back in the order sent, each with the numbers the same file gets on its own. A batch fails as "
+                    + "a whole, and the problem's detail names the failing part.")
     @RequestBody(required = true, description = "WAV audio: one file, or a multipart batch", content = {
             @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "EmbeddingBatchForm")),
             @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
@@ -116,10 +119,10 @@ public class EmbeddingResource {
                     @ExampleObject(name = "saturated", value = ApiExamples.SATURATED)}))
     public EmbeddingResponse embedFile(
             InputStream body,
-            @Parameter(description = "Apply speechbrain's mean_var_norm_emb (encode_batch normalize=True)",
-                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
+            @Parameter(description = "Apply speechbrain's mean_var_norm_emb (encode_batch normalize=True). "
+                    + FLAG_VALUES, schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
             @QueryParam("normalize") String normalize,
-            @Parameter(description = "Scale each vector to unit L2 norm (after normalize)",
+            @Parameter(description = "Scale each vector to unit L2 norm (after normalize). " + FLAG_VALUES,
                     schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
             @QueryParam("unit_length") String unitLength,
             @Context UriInfo uri, @Context HttpHeaders headers) throws ProblemException {

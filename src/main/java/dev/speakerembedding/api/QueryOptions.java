@@ -28,22 +28,26 @@ final class QueryOptions {
         }
     }
 
-    /** true/false (also 1/0, yes/no, any case); absent or empty is false. */
+    /**
+     * {@code true} or {@code false} in any case, as the document's boolean type says; absent is false. Anything else,
+     * {@code 1}, {@code yes} or an empty value included, is refused: a flag whose meaning the caller has to guess
+     * is how a request gets numbers it did not ask for.
+     */
     static boolean flag(String name, String value) throws ProblemException {
-        if (value == null || value.isEmpty()) {
+        if (value == null) {
             return false;
         }
         return switch (value.toLowerCase(Locale.ROOT)) {
-            case "true", "1", "yes" -> true;
-            case "false", "0", "no" -> false;
+            case "true" -> true;
+            case "false" -> false;
             default -> throw ProblemType.INVALID_OPTION.exception("query option " + name
                     + " must be true or false, got '" + RequestBodies.truncate(value) + "'");
         };
     }
 
-    /** A cosine threshold in [-1, 1]; absent or empty gives {@code defaultValue}. */
+    /** A cosine threshold in [-1, 1]; absent gives {@code defaultValue}, an empty value is refused. */
     static double threshold(String name, String value, double defaultValue) throws ProblemException {
-        if (value == null || value.isEmpty()) {
+        if (value == null) {
             return defaultValue;
         }
         double parsed;

@@ -18,7 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/status")
 @ApplicationScoped
-@Tag(name = "status")
+@Tag(name = "status", description = "What the service is doing")
 public class StatusResource {
 
     @Inject
@@ -27,7 +27,10 @@ public class StatusResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "getStatus", summary = "Service status",
-            description = "The Python service's status document. Always answers at once, whatever the model is doing.")
+            description = "Whether a model is loaded and serving, which model and cache directory the service "
+                    + "uses, whether it may use the network, the model lifecycle state and, after a failed attempt, "
+                    + "the error with its remedy. Answers at once, whatever the model is doing. Orchestrators "
+                    + "should use the MicroProfile Health probes (/health/live, /health/ready, /health/started).")
     @APIResponse(responseCode = "200", description = "Current status",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = StatusDocument.class)))
     public StatusDocument status() {

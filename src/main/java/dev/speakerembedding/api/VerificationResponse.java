@@ -15,8 +15,8 @@ public record VerificationResponse(
                 example = "0.25") double threshold,
         @JsonbProperty("same_speaker") @Schema(description = "score > threshold", example = "true")
         boolean sameSpeaker,
-        @Schema(description = "Repository id of the model that embedded the audio; absent when embeddings were "
-                + "sent", example = "speechbrain/spkrec-ecapa-voxceleb") String model,
-        @Schema(description = "The model commit that embedded the audio; absent when embeddings were sent",
+        @Schema(description = "Repository id of the model that embedded the audio; absent from "
+                + "compareEmbeddings answers", example = "speechbrain/spkrec-ecapa-voxceleb") String model,
+        @Schema(description = "The model commit that embedded the audio; absent from compareEmbeddings answers",
                 example = "0f99f2d0ebe89ac095bcc5903c4dd8f72b367286") String commit) {
 }

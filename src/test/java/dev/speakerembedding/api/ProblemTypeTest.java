@@ -11,6 +11,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The problem codes are a contract: documented everywhere they are listed, and every example is a real problem. */
@@ -59,7 +60,12 @@ class ProblemTypeTest {
             if (!example.containsKey("code")) {
                 continue;
             }
-            ProblemType type = ProblemType.valueOf(field.getName());
+            // Named after its type, with a suffix when a type has several examples (INVALID_OPTION_THRESHOLD).
+            String code = example.getString("code");
+            ProblemType type = Arrays.stream(ProblemType.values()).filter(t -> t.code().equals(code)).findFirst()
+                    .orElseThrow(() -> new AssertionError(field.getName() + ": no problem type has code " + code));
+            assertTrue(field.getName().equals(type.name()) || field.getName().startsWith(type.name() + "_"),
+                    field.getName() + " holds an example of " + type.name());
             assertEquals(type.code(), example.getString("code"), field.getName());
             assertEquals(type.typeUri(), example.getString("type"), field.getName());
             assertEquals(type.title(), example.getString("title"), field.getName());

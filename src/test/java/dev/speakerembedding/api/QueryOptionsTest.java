@@ -16,22 +16,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 class QueryOptionsTest {
 
     @Test
-    void flagsAcceptTheUsualSpellings() throws Exception {
-        for (String yes : List.of("true", "TRUE", "1", "yes")) {
+    void flagsAreTrueOrFalseInAnyCase() throws Exception {
+        for (String yes : List.of("true", "TRUE", "True")) {
             assertTrue(QueryOptions.flag("normalize", yes), yes);
         }
-        for (String no : List.of("false", "False", "0", "no", "")) {
+        for (String no : List.of("false", "FALSE", "False")) {
             assertFalse(QueryOptions.flag("normalize", no), no);
         }
-        assertFalse(QueryOptions.flag("normalize", null));
+        assertFalse(QueryOptions.flag("normalize", null), "absent is false");
     }
 
+    /** The README and the document's boolean type promise true/false only: other spellings are refused. */
     @ParameterizedTest
-    @ValueSource(strings = {"maybe", "2", "on", "tru"})
+    @ValueSource(strings = {"1", "0", "yes", "no", "YES", "on", "off", "", " true", "maybe", "2", "tru"})
     void anyOtherFlagValueIsInvalidOption(String value) {
         ProblemException e = assertThrows(ProblemException.class, () -> QueryOptions.flag("unit_length", value));
         assertEquals(ProblemType.INVALID_OPTION, e.type());
-        assertTrue(e.problem().detail().contains("unit_length"), e.problem().detail());
+        assertTrue(e.problem().detail().contains("unit_length must be true or false, got '" + value + "'"),
+                e.problem().detail());
     }
 
     @Test
@@ -39,7 +41,7 @@ class QueryOptionsTest {
         assertEquals(0.25, QueryOptions.threshold("threshold", null, 0.25));
         assertEquals(0.7, QueryOptions.threshold("threshold", "0.7", 0.25));
         assertEquals(-1.0, QueryOptions.threshold("threshold", "-1", 0.25));
-        for (String bad : List.of("1.01", "NaN", "high", "Infinity")) {
+        for (String bad : List.of("1.01", "NaN", "high", "Infinity", "")) {
             assertEquals(ProblemType.INVALID_OPTION,
                     assertThrows(ProblemException.class, () -> QueryOptions.threshold("threshold", bad, 0.25)).type(),
                     bad);

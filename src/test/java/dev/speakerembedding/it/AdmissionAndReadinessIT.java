@@ -198,10 +198,12 @@ class AdmissionAndReadinessIT {
             assertTrue(p.getString("detail").contains("Model not cached and offline mode is enabled"), p.toString());
             assertRetryAfter(r);
         }
-        HttpResponse<String> json = notReady.post("/v1/verify", "application/json",
-                "{\"a\":[1,0,0],\"b\":[1,0,0]}".getBytes());
-        assertEquals(200, json.statusCode(), "comparing embeddings needs no model: " + json.body());
-        assertEquals(1.0, json(json.body()).getJsonNumber("score").doubleValue());
+        for (String path : List.of("/v1/verify/embeddings", "/v1/verify")) {
+            HttpResponse<String> json = notReady.post(path, "application/json",
+                    "{\"a\":[1,0,0],\"b\":[1,0,0]}".getBytes());
+            assertEquals(200, json.statusCode(), "comparing embeddings needs no model: " + path + " " + json.body());
+            assertEquals(1.0, json(json.body()).getJsonNumber("score").doubleValue());
+        }
         assertEquals(200, notReady.get("/v1/status").statusCode());
     }
 

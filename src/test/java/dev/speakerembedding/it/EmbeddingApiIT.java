@@ -243,18 +243,43 @@ class EmbeddingApiIT {
     }
 
     @Test
-    void verifyingEmbeddingsAsJsonGivesTheScoreOfTheAudio() throws Exception {
+    void comparingEmbeddingsGivesTheScoreOfTheAudio() throws Exception {
         String a = "speech_16k_s32_mono.wav";
         String b = "speech_8k_s16_mono.wav";
         JsonObject fromAudio = verify(a, b, "");
         float[] ea = embeddings(ok(embed(server, input(a)))).get(0);
         float[] eb = embeddings(ok(embed(server, input(b)))).get(0);
         String body = Json.createObjectBuilder().add("a", array(ea)).add("b", array(eb)).build().toString();
-        JsonObject fromJson = ok(server.post("/v1/verify", "application/json", body.getBytes()));
+        JsonObject fromJson = ok(server.post("/v1/verify/embeddings", "application/json", body.getBytes()));
         assertEquals(fromAudio.getJsonNumber("score").doubleValue(), fromJson.getJsonNumber("score").doubleValue(),
                 1e-6);
         assertEquals(fromAudio.getBoolean("same_speaker"), fromJson.getBoolean("same_speaker"));
         assertFalse(fromJson.containsKey("model"), "no model was involved");
+        JsonObject strict = ok(server.post("/v1/verify/embeddings?threshold=0.9999", "application/json",
+                body.getBytes()));
+        assertEquals(0.9999, strict.getJsonNumber("threshold").doubleValue());
+        assertEquals(fromJson.getJsonNumber("score").doubleValue(), strict.getJsonNumber("score").doubleValue());
+    }
+
+    /**
+     * JSON on POST /v1/verify, the form compareEmbeddings replaced, still answers as before (for curl users and
+     * clients written against it), though the document no longer lists it.
+     */
+    @Test
+    void jsonOnVerifyStillComparesEmbeddings() throws Exception {
+        float[] ea = embeddings(ok(embed(server, input("chirp_1s.wav")))).get(0);
+        float[] eb = embeddings(ok(embed(server, input("noise_3s.wav")))).get(0);
+        byte[] body = Json.createObjectBuilder().add("a", array(ea)).add("b", array(eb)).build().toString()
+                .getBytes();
+        JsonObject legacy = ok(server.post("/v1/verify?threshold=0.5", "application/json", body));
+        JsonObject current = ok(server.post("/v1/verify/embeddings?threshold=0.5", "application/json", body));
+        assertEquals(current.getJsonNumber("score").doubleValue(), legacy.getJsonNumber("score").doubleValue(), 0.0);
+        assertEquals(0.5, legacy.getJsonNumber("threshold").doubleValue());
+        assertEquals(current.getBoolean("same_speaker"), legacy.getBoolean("same_speaker"));
+        assertFalse(legacy.containsKey("model"), "no model was involved");
+        assertProblem(server.post("/v1/verify", "application/json", "{\"a\":[1,2]}".getBytes()), 400, "invalid_json");
+        assertProblem(server.post("/v1/verify", "application/json", "{\"a\":[1,2],\"b\":[1]}".getBytes()), 422,
+                "invalid_embedding");
     }
 
     private static jakarta.json.JsonArrayBuilder array(float[] v) {
@@ -364,6 +389,8 @@ class EmbeddingApiIT {
         assertProblem(ApiCalls.post(server, "/v1/embeddings", twoHalves), 413, "request_too_large");
         assertProblem(ApiCalls.postChunked(server, "/v1/embeddings", twoHalves.contentType(), twoHalves.body()), 413,
                 "request_too_large");
+        assertProblem(ApiCalls.postChunked(server, "/v1/verify/embeddings", "application/json", big), 413,
+                "request_too_large");
         assertProblem(ApiCalls.postChunked(server, "/v1/verify", "application/json", big), 413, "request_too_large");
         // Right at the limit is fine: a short clip padded after its data chunk.
         byte[] atLimit = Wavs.padded(Wavs.speechLike(1), (int) MAX_REQUEST_BYTES);
@@ -398,20 +425,29 @@ class EmbeddingApiIT {
         }
         assertProblem(server.post("/v1/verify", "audio/wav", wav), 415, "unsupported_media_type");
         assertProblem(server.post("/v1/verify", "text/plain", "{}".getBytes()), 415, "unsupported_media_type");
+        assertProblem(server.post("/v1/verify/embeddings", "text/plain", "{}".getBytes()), 415,
+                "unsupported_media_type");
+        assertProblem(ApiCalls.post(server, "/v1/verify/embeddings",
+                Multipart.of(Part.file("a", "a.wav", wav), Part.file("b", "b.wav", wav))), 415,
+                "unsupported_media_type");
     }
 
     @Test
     void unknownQueryOptionsAndValues() throws Exception {
         byte[] wav = input("chirp_1s.wav");
         for (String query : List.of("normalize=maybe", "unit_length=2", "normalise=true",
-                "normalize=true&normalize=false")) {
+                "normalize=true&normalize=false", "normalize=1", "unit_length=yes", "normalize=0", "normalize=",
+                "unit_length")) {
             assertProblem(server.post("/v1/embeddings?" + query, "audio/wav", wav), 400, "invalid_option");
         }
         assertProblem(ApiCalls.post(server, "/v1/embeddings?unit_length=yes%20please",
                 Multipart.of(Part.file("files", "a.wav", wav))), 400, "invalid_option");
         Multipart pair = Multipart.of(Part.file("a", "a.wav", wav), Part.file("b", "b.wav", wav));
-        for (String query : List.of("threshold=high", "threshold=1.5", "normalize=true")) {
+        byte[] embeddings = "{\"a\":[1,2],\"b\":[2,1]}".getBytes();
+        for (String query : List.of("threshold=high", "threshold=1.5", "threshold=", "normalize=true")) {
             assertProblem(ApiCalls.post(server, "/v1/verify?" + query, pair), 400, "invalid_option");
+            assertProblem(server.post("/v1/verify/embeddings?" + query, "application/json", embeddings), 400,
+                    "invalid_option");
         }
         assertProblem(server.get("/v1/model?verbose=true"), 400, "invalid_option");
     }
@@ -435,16 +471,18 @@ class EmbeddingApiIT {
     @Test
     void badVerificationJson() throws Exception {
         for (String body : List.of("{\"a\":[1,2]", "[]", "{\"a\":[1,2]}", "{\"a\":\"x\",\"b\":[1]}")) {
-            assertProblem(server.post("/v1/verify", "application/json", body.getBytes()), 400, "invalid_json");
+            assertProblem(server.post("/v1/verify/embeddings", "application/json", body.getBytes()), 400,
+                    "invalid_json");
         }
-        assertProblem(server.post("/v1/verify", "application/json", "{\"a\":[1,2],\"b\":[1,2,3]}".getBytes()), 422,
-                "invalid_embedding");
+        assertProblem(server.post("/v1/verify/embeddings", "application/json",
+                "{\"a\":[1,2],\"b\":[1,2,3]}".getBytes()), 422, "invalid_embedding");
     }
 
     @Test
     void unknownPathsAndMethods() throws Exception {
         assertProblem(server.get("/v1/nothing"), 404, "not_found");
         assertProblem(server.get("/v1/embeddings"), 405, "method_not_allowed");
+        assertProblem(server.get("/v1/verify/embeddings"), 405, "method_not_allowed");
     }
 
     @Test

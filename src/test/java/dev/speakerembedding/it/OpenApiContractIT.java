@@ -6,6 +6,7 @@ import static dev.speakerembedding.it.ServerTestSupport.serveSmallModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -17,10 +18,12 @@ import dev.speakerembedding.client.api.ModelApi;
 import dev.speakerembedding.client.api.StatusApi;
 import dev.speakerembedding.client.api.VerificationApi;
 import dev.speakerembedding.client.model.EmbeddingItem;
+import dev.speakerembedding.client.model.EmbeddingPair;
 import dev.speakerembedding.client.model.EmbeddingResponse;
 import dev.speakerembedding.client.model.ModelFile;
 import dev.speakerembedding.client.model.ModelInfo;
 import dev.speakerembedding.client.model.Problem;
+import dev.speakerembedding.client.model.Status;
 import dev.speakerembedding.client.model.VerificationResponse;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.Npy;
@@ -41,8 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The OpenAPI contract: a client generated from the committed snapshot (src/main/openapi/openapi.yaml, by the
- * openapi-generator plugin, used here exactly as generated) embeds, verifies and reads the model through a real
- * server; and the document that server serves must be the snapshot. Run with {@code -Dopenapi.snapshot.update=true}
+ * openapi-generator plugin, used here exactly as generated) calls every operation of a real server; and the
+ * document that server serves must be the snapshot ({@link PythonClientIT} does the same with the python generator's
+ * client). Run with {@code -Dopenapi.snapshot.update=true}
  * to rewrite the snapshot from the server after an intended API change (then review the diff and rebuild, so the
  * client is regenerated from it).
  */
@@ -122,7 +126,7 @@ class OpenApiContractIT {
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Map<String, Object>>> paths =
                 (Map<String, Map<String, Map<String, Object>>>) doc.get("paths");
-        assertEquals(List.of("/v1/embeddings", "/v1/model", "/v1/status", "/v1/verify"),
+        assertEquals(List.of("/v1/embeddings", "/v1/model", "/v1/status", "/v1/verify", "/v1/verify/embeddings"),
                 paths.keySet().stream().sorted().toList());
         for (var path : paths.entrySet()) {
             for (var op : path.getValue().entrySet()) {
@@ -131,6 +135,7 @@ class OpenApiContractIT {
                 for (String field : List.of("operationId", "summary", "description", "responses")) {
                     assertNotNull(operation.get(field), where + " has " + field);
                 }
+                assertJsonBodyStandsAlone(where, operation);
                 @SuppressWarnings("unchecked")
                 Map<String, Map<String, Object>> responses =
                         (Map<String, Map<String, Object>>) operation.get("responses");
@@ -146,6 +151,23 @@ class OpenApiContractIT {
         HttpResponse<String> ui = server.get("/openapi/ui/");
         assertEquals(200, ui.statusCode());
         assertTrue(ui.body().toLowerCase().contains("swagger"), "Swagger UI is served");
+    }
+
+    /**
+     * Generators send JSON whenever an operation's request body offers it, and build the method's parameters from
+     * the first media type: a JSON form next to a file form gives a file method that sends JSON (the python
+     * generator's verify_speakers did). So an operation that takes JSON takes nothing else.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertJsonBodyStandsAlone(String where, Map<String, Object> operation) {
+        Map<String, Object> body = (Map<String, Object>) operation.get("requestBody");
+        if (body == null) {
+            return;
+        }
+        Map<String, Object> content = (Map<String, Object>) body.get("content");
+        boolean json = content.keySet().stream().anyMatch(type -> type.toLowerCase().contains("json"));
+        assertTrue(!json || content.size() == 1, where + " offers JSON beside other request media types "
+                + content.keySet() + ": generated clients would send JSON for all of them");
     }
 
     @Test
@@ -195,6 +217,41 @@ class OpenApiContractIT {
     }
 
     @Test
+    void generatedClientComparesTwoEmbeddings() throws Exception {
+        EmbeddingsApi embeddings = new EmbeddingsApi(client);
+        List<Float> a = embeddings.createEmbeddings(List.of(input("chirp_1s.wav")), null, null).getData().get(0)
+                .getEmbedding();
+        List<Float> b = embeddings.createEmbeddings(List.of(input("speech_espeak_en_f3.wav")), null, null).getData()
+                .get(0).getEmbedding();
+        VerificationApi api = new VerificationApi(client);
+        VerificationResponse r = api.compareEmbeddings(new EmbeddingPair().a(a).b(b), null);
+        assertEquals(cosine(floats(a), floats(b)), r.getScore(), 1e-6, "the cosine of the two embeddings");
+        assertEquals(api.verifySpeakers(input("chirp_1s.wav"), input("speech_espeak_en_f3.wav"), null).getScore(),
+                r.getScore(), 1e-5, "what verifySpeakers scores for the two files");
+        assertEquals(0.25, r.getThreshold());
+        assertTrue(r.getSameSpeaker());
+        assertNull(r.getModel(), "no model was involved");
+        assertFalse(api.compareEmbeddings(new EmbeddingPair().a(a).b(b), 0.99).getSameSpeaker());
+        ApiException e = assertThrows(ApiException.class,
+                () -> api.compareEmbeddings(new EmbeddingPair().a(a).b(b.subList(1, b.size())), null));
+        assertEquals(422, e.getCode());
+        assertEquals("invalid_embedding", client.getObjectMapper().readValue(e.getResponseBody(), Problem.class)
+                .getCode());
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    @Test
     void generatedClientReadsTheModelInfoAndStatus() throws Exception {
         ModelInfo m = new ModelApi(client).getModel();
         assertEquals(REPO, m.getModel());
@@ -209,7 +266,10 @@ class OpenApiContractIT {
             assertEquals(hub.file(REPO, f.getName()).sha256(), f.getSha256());
         }
         assertEquals(hub.file(REPO, "embedding_model.ckpt").sha256(), m.getConversion().getCheckpointSha256());
-        assertEquals("healthy", new StatusApi(client).getStatus().getStatus());
+        Status status = new StatusApi(client).getStatus();
+        assertEquals(Status.StatusEnum.HEALTHY, status.getStatus());
+        assertEquals("READY", status.getState());
+        assertTrue(status.getModelLoaded());
     }
 
     @Test
