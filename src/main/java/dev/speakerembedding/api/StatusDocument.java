@@ -40,9 +40,10 @@ public record StatusDocument(
         String cacheDir,
         @Schema(description = "The model lifecycle state: STARTING, CHECKING_CACHE, DOWNLOADING, LOADING, READY, "
                 + "WAITING_TO_RETRY (the last attempt failed for a reason that can pass; another follows), FAILED "
-                + "(only a configuration change helps) or STOPPED", example = "READY")
+                + "(no further attempt in this process: error says whether the configuration, the image or a "
+                + "restart has to change) or STOPPED", example = "READY")
         String state,
-        @Schema(description = "Why the last attempt to load the model failed, and how to fix it; absent when none "
-                + "failed")
+        @Schema(description = "Why the last attempt to load the model failed, and how to fix it, or why the model "
+                + "worker needs a restart of the process (then /health/live is DOWN too); absent when neither")
         String error) {
 }
