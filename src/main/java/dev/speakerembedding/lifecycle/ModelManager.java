@@ -9,8 +9,8 @@ import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubException;
 import dev.speakerembedding.hub.HubUnavailableException;
 import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
 import dev.speakerembedding.hub.OfflineCacheMissException;
+import dev.speakerembedding.hub.RepoFiles;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.model.ModelFormatException;
 import java.io.IOException;
@@ -47,7 +47,7 @@ public final class ModelManager implements AutoCloseable {
      * @param retryInitialDelay first wait after a recoverable failure
      * @param retryMaxDelay     the cap of the doubling waits
      */
-    public record Settings(RepoRef ref, ModelFormat format, boolean offline, Duration retryInitialDelay,
+    public record Settings(RepoRef ref, RepoFiles format, boolean offline, Duration retryInitialDelay,
                            Duration retryMaxDelay) {
     }
 

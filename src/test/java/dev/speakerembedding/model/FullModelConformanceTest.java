@@ -1,5 +1,6 @@
 package dev.speakerembedding.model;
 
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
