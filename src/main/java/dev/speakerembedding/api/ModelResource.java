@@ -4,7 +4,7 @@ import dev.speakerembedding.audio.AudioNormalizer;
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -13,13 +13,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
@@ -34,16 +28,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "model", description = "The model being served")
 public class ModelResource {
 
-    private static final Logger LOG = Logger.getLogger(ModelResource.class.getName());
-
-    /** File hashes of one commit, computed once: hashing the checkpoint on every call would cost a read of it. */
-    private record FilesOfCommit(String commit, List<ModelInfo.ModelFile> files) {
-    }
-
     @Inject
     EmbeddingService service;
-
-    private final AtomicReference<FilesOfCommit> files = new AtomicReference<>();
 
     @GET
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
@@ -70,38 +56,17 @@ public class ModelResource {
         ServiceConfig config = service.config();
         EcapaModel model = loaded.embedder().model();
         ConversionInfo conversion = model.conversion();
-        long onnxBytes;
-        try {
-            onnxBytes = Files.size(conversion.onnxPath());
-        } catch (IOException e) {
-            onnxBytes = -1;
-        }
         var status = loaded.status();
+        // Everything below was learnt when the model loaded: this answer reads no file, so it costs the same on
+        // the first call as on any other, and needs no admission.
         return new ModelInfo(config.modelId(), config.revision(), loaded.commit(), Components.FORMAT.name(),
-                filesOf(config, loaded.commit()), loaded.embedder().dimension(),
+                ModelFiles.describe(model.sourceFiles()), loaded.embedder().dimension(),
                 AudioNormalizer.TARGET_SAMPLE_RATE_HZ, "cpu", model.onnxRuntimeVersion(), status.loadedAt(),
                 status.loadTime() == null ? null : status.loadTime().toMillis() / 1000.0,
-                new ModelInfo.Conversion(conversion.onnxPath().toString(), onnxBytes, conversion.checkpointSha256(),
-                        conversion.converterVersion(), conversion.convertedNow(),
+                new ModelInfo.Conversion(conversion.onnxPath().toString(), conversion.onnxSizeBytes(),
+                        conversion.checkpointSha256(), conversion.converterVersion(), conversion.convertedNow(),
                         conversion.conversionMillis() / 1000.0),
                 new ModelInfo.Limits(config.maxRequestBytes(), config.minAudioSeconds(), config.maxAudioSeconds(),
                         config.maxBatchSize(), config.verifyThreshold()));
-    }
-
-    private List<ModelInfo.ModelFile> filesOf(ServiceConfig config, String commit) {
-        FilesOfCommit known = files.get();
-        if (known != null && known.commit().equals(commit)) {
-            return known.files();
-        }
-        try {
-            List<ModelInfo.ModelFile> described = ModelFiles.describe(config.cacheDir(), config.modelId(), commit,
-                    Components.FORMAT);
-            files.set(new FilesOfCommit(commit, described));
-            return described;
-        } catch (IOException | RuntimeException e) {
-            // The model in memory still serves; only this description is incomplete, so say so in the log.
-            LOG.log(Level.WARNING, "Cannot describe the model files of " + config.modelId() + "@" + commit + ": " + e);
-            return List.of();
-        }
     }
 }

@@ -9,9 +9,9 @@ import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.lifecycle.LoggingDownloadListener;
 import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.EcapaModel;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -45,13 +45,14 @@ public final class DownloadModel {
         ModelFetcher fetcher = new ModelFetcher(cache, Components.client(config), new LoggingDownloadListener());
         CachedSnapshot snapshot;
         try {
-            snapshot = fetcher.ensure(ref, Components.FORMAT, config.offline());
+            snapshot = fetcher.ensure(ref, Components.REPO_FILES, config.offline());
         } catch (HubException e) {
             System.err.println("Download failed: " + e.getMessage());
             return 1;
         }
         ModelRuntimeOptions runtime = Components.runtimeOptions(config);
-        try (EcapaModel model = EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime)) {
+        try (EcapaModel model = EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime,
+                Components.sourceFiles(snapshot))) {
             ConversionInfo conversion = model.conversion();
             System.out.printf("✓ Model cached and verified: %s@%s (commit %s), %d files, embedding dimension %d%n",
                     ref.repoId(), ref.revision(), snapshot.commit(), snapshot.files().size(), model.embeddingDimension());

@@ -8,7 +8,7 @@ import dev.speakerembedding.audio.WavDecoder;
 import dev.speakerembedding.features.Fbank;
 import dev.speakerembedding.features.FbankOptions;
 import dev.speakerembedding.features.SentenceNormalization;
-import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 
 /**
  * speechbrain's {@code EncoderClassifier.load_audio} followed by {@code encode_batch} for one file: decode as

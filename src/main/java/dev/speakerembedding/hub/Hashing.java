@@ -1,17 +1,35 @@
 package dev.speakerembedding.hub;
 
+import dev.speakerembedding.files.FileDigests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /** The two hashes the Hub names blobs by: sha256 of the content (LFS) and git's blob sha1. */
 final class Hashing {
-    private static final int BUFFER_BYTES = 1 << 16;
+
+    /**
+     * What one read of a file gave.
+     *
+     * @param sizeBytes   the bytes read
+     * @param sha256      SHA-256 of the content, hex
+     * @param gitBlobSha1 git's blob id of the content, hex; null when it was not asked for
+     */
+    record FileHashes(long sizeBytes, String sha256, String gitBlobSha1) {
+
+        /** Whether the content is the one {@code etag} names. */
+        boolean matches(String etag) {
+            String actual = actualFor(etag);
+            return actual != null && actual.equalsIgnoreCase(etag);
+        }
+
+        /** The hash in the form {@code etag} uses. */
+        String actualFor(String etag) {
+            return Names.isSha256(etag) ? sha256 : gitBlobSha1;
+        }
+    }
 
     private Hashing() {
     }
@@ -21,63 +39,40 @@ final class Hashing {
      * {@code sha1("blob " + size + "\0" + content)} whose header needs the size up front.
      */
     static MessageDigest digestFor(String etag, long sizeBytes) {
-        if (Names.isSha256(etag)) {
-            return newDigest("SHA-256");
-        }
-        MessageDigest sha1 = newDigest("SHA-1");
-        sha1.update(("blob " + sizeBytes + "\0").getBytes(StandardCharsets.US_ASCII));
-        return sha1;
+        return Names.isSha256(etag) ? FileDigests.newDigest("SHA-256") : gitBlobDigest(sizeBytes);
     }
 
     static String algorithmFor(String etag) {
         return Names.isSha256(etag) ? "sha256" : "git blob sha1";
     }
 
-    /** The hash of {@code file} in the form its etag uses. */
-    static String hashFile(Path file, String etag) throws IOException {
-        MessageDigest digest = digestFor(etag, Files.size(file));
-        update(digest, file, Long.MAX_VALUE);
-        return hex(digest.digest());
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest = newDigest("SHA-256");
-        update(digest, file, Long.MAX_VALUE);
-        return hex(digest.digest());
-    }
-
-    static String gitBlobSha1(Path file) throws IOException {
-        MessageDigest digest = digestFor("", Files.size(file));
-        update(digest, file, Long.MAX_VALUE);
-        return hex(digest.digest());
-    }
-
-    /** Feeds the first {@code limitBytes} of {@code file} to {@code digest}; returns the count fed. */
-    static long update(MessageDigest digest, Path file, long limitBytes) throws IOException {
-        byte[] buffer = new byte[BUFFER_BYTES];
-        long total = 0;
-        try (InputStream in = Files.newInputStream(file)) {
-            while (total < limitBytes) {
-                int n = in.read(buffer, 0, (int) Math.min(buffer.length, limitBytes - total));
-                if (n < 0) {
-                    break;
-                }
-                digest.update(buffer, 0, n);
-                total += n;
-            }
+    /**
+     * The size and sha256 of {@code file} and, with {@code withGitBlobSha1}, its git blob id, in one read: a blob
+     * named by a git hash is verified and its sha256 learnt at the cost of one pass.
+     *
+     * @throws IOException also when the file changed size while it was read (the git header would be wrong)
+     */
+    static FileHashes hash(Path file, boolean withGitBlobSha1) throws IOException {
+        long sizeBytes = Files.size(file);
+        MessageDigest sha256 = FileDigests.newDigest("SHA-256");
+        MessageDigest sha1 = withGitBlobSha1 ? gitBlobDigest(sizeBytes) : null;
+        long read = sha1 == null ? FileDigests.update(file, Long.MAX_VALUE, sha256)
+                : FileDigests.update(file, Long.MAX_VALUE, sha256, sha1);
+        if (read != sizeBytes) {
+            throw new IOException(file + " changed while it was read: " + sizeBytes + " bytes before, " + read
+                    + " read");
         }
-        return total;
+        return new FileHashes(read, FileDigests.hex(sha256.digest()), sha1 == null ? null : FileDigests.hex(sha1.digest()));
     }
 
-    static String hex(byte[] bytes) {
-        return HexFormat.of().formatHex(bytes);
+    /** The hashes needed to check {@code file} against {@code etag}: its sha256, and its git blob id for a git etag. */
+    static FileHashes hashFor(Path file, String etag) throws IOException {
+        return hash(file, !Names.isSha256(etag));
     }
 
-    private static MessageDigest newDigest(String algorithm) {
-        try {
-            return MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(algorithm + " is required by every Java platform", e);
-        }
+    private static MessageDigest gitBlobDigest(long sizeBytes) {
+        MessageDigest sha1 = FileDigests.newDigest("SHA-1");
+        sha1.update(("blob " + sizeBytes + "\0").getBytes(StandardCharsets.US_ASCII));
+        return sha1;
     }
 }

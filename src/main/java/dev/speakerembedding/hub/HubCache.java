@@ -1,5 +1,6 @@
 package dev.speakerembedding.hub;
 
+import dev.speakerembedding.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -115,42 +116,42 @@ public final class HubCache {
     }
 
     /** The snapshot of {@code ref} when every required file is present; optional files are included when present. Reads no content. */
-    public Optional<CachedSnapshot> find(RepoRef ref, ModelFormat format) {
-        return resolveCommit(ref).flatMap(commit -> snapshotAt(ref, commit, format));
+    public Optional<CachedSnapshot> find(RepoRef ref, RepoFiles repoFiles) {
+        return resolveCommit(ref).flatMap(commit -> snapshotAt(ref, commit, repoFiles));
     }
 
     /** Fast check for a health endpoint: the required files are present (not hashed). */
-    public boolean isComplete(RepoRef ref, ModelFormat format) {
-        return find(ref, format).isPresent();
+    public boolean isComplete(RepoRef ref, RepoFiles repoFiles) {
+        return find(ref, repoFiles).isPresent();
     }
 
     /**
      * Checks every file of the snapshot against the hash its blob is named by.
      *
-     * @return {@code snapshot}, when all files are intact
+     * @return {@code snapshot} with every file's size and sha256 as read while checking it
      * @throws CorruptCacheException naming the first broken file, its expected and its actual hash
      */
     public CachedSnapshot verify(CachedSnapshot snapshot) throws CorruptCacheException {
-        List<CorruptCacheException> problems = inspect(snapshot);
-        if (!problems.isEmpty()) {
-            CorruptCacheException first = problems.get(0);
-            problems.stream().skip(1).forEach(first::addSuppressed);
+        Inspection inspection = inspect(snapshot);
+        if (!inspection.problems().isEmpty()) {
+            CorruptCacheException first = inspection.problems().get(0);
+            inspection.problems().stream().skip(1).forEach(first::addSuppressed);
             throw first;
         }
-        return snapshot;
+        return snapshot.withVerified(inspection.intact());
     }
 
-    Optional<CachedSnapshot> snapshotAt(RepoRef ref, String commit, ModelFormat format) {
+    Optional<CachedSnapshot> snapshotAt(RepoRef ref, String commit, RepoFiles repoFiles) {
         Map<String, Path> files = new LinkedHashMap<>();
         Path snapshotDir;
         try {
             snapshotDir = snapshotDir(ref, commit);
-            for (String file : format.allFiles()) {
+            for (String file : repoFiles.all()) {
                 Path path = Names.inside(snapshotDir, file, "file name");
                 // follows the symlink: a link whose blob is gone does not count as present
                 if (Files.isRegularFile(path)) {
                     files.put(file, path);
-                } else if (format.requiredFiles().contains(file)) {
+                } else if (repoFiles.required().contains(file)) {
                     return Optional.empty();
                 }
             }
@@ -160,49 +161,60 @@ public final class HubCache {
         return Optional.of(new CachedSnapshot(ref, commit, snapshotDir, files));
     }
 
-    /** Every broken file of the snapshot, in file order. */
-    List<CorruptCacheException> inspect(CachedSnapshot snapshot) {
+    /**
+     * What reading every file of a snapshot found, in file order.
+     *
+     * @param intact   the files that match the hash they are named by, with their size and sha256
+     * @param problems the broken ones
+     */
+    record Inspection(List<VerifiedFile> intact, List<CorruptCacheException> problems) {
+    }
+
+    /** Reads every file of the snapshot once, checking it and learning its sha256 in the same pass. */
+    Inspection inspect(CachedSnapshot snapshot) {
+        List<VerifiedFile> intact = new ArrayList<>();
         List<CorruptCacheException> problems = new ArrayList<>();
         for (Map.Entry<String, Path> entry : snapshot.files().entrySet()) {
-            CorruptCacheException problem = inspectFile(snapshot, entry.getKey(), entry.getValue());
-            if (problem != null) {
+            try {
+                intact.add(inspectFile(snapshot, entry.getKey(), entry.getValue()));
+            } catch (CorruptCacheException problem) {
                 problems.add(problem);
             }
         }
-        return problems;
+        return new Inspection(List.copyOf(intact), List.copyOf(problems));
     }
 
-    private CorruptCacheException inspectFile(CachedSnapshot snapshot, String file, Path path) {
+    private VerifiedFile inspectFile(CachedSnapshot snapshot, String file, Path path) throws CorruptCacheException {
         Path blobsDir = repoDir(snapshot.ref()).resolve("blobs");
         try {
             if (Files.isSymbolicLink(path)) {
                 Path blob = path.getParent().resolve(Files.readSymbolicLink(path)).normalize();
                 String blobName = blob.getFileName() == null ? "" : blob.getFileName().toString();
                 if (!blobsDir.equals(blob.getParent()) || !Names.isEtag(blobName)) {
-                    return corrupt(snapshot, file, path, "a link into " + blobsDir, "a link to " + blob);
+                    throw corrupt(snapshot, file, path, "a link into " + blobsDir, "a link to " + blob);
                 }
                 if (!Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS)) {
-                    return corrupt(snapshot, file, path, "blob " + blobName, "the blob is missing");
+                    throw corrupt(snapshot, file, path, "blob " + blobName, "the blob is missing");
                 }
-                String actual = Hashing.hashFile(blob, blobName);
-                if (!actual.equalsIgnoreCase(blobName)) {
-                    return corrupt(snapshot, file, path, blobName, actual);
+                Hashing.FileHashes hashes = Hashing.hashFor(blob, blobName);
+                if (!hashes.matches(blobName)) {
+                    throw corrupt(snapshot, file, path, blobName, hashes.actualFor(blobName));
                 }
-                return null;
+                return new VerifiedFile(file, hashes.sizeBytes(), hashes.sha256());
             }
             if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
                 // A copy, made where symlinks are impossible: intact when its content names a blob we keep.
-                String sha256 = Hashing.sha256(path);
-                String sha1 = Hashing.gitBlobSha1(path);
-                if (Files.isRegularFile(blobsDir.resolve(sha256)) || Files.isRegularFile(blobsDir.resolve(sha1))) {
-                    return null;
+                Hashing.FileHashes hashes = Hashing.hash(path, true);
+                if (Files.isRegularFile(blobsDir.resolve(hashes.sha256()))
+                        || Files.isRegularFile(blobsDir.resolve(hashes.gitBlobSha1()))) {
+                    return new VerifiedFile(file, hashes.sizeBytes(), hashes.sha256());
                 }
-                return corrupt(snapshot, file, path, "content equal to a blob in " + blobsDir,
-                        "sha256 " + sha256 + " / git blob sha1 " + sha1 + ", matching no blob");
+                throw corrupt(snapshot, file, path, "content equal to a blob in " + blobsDir,
+                        "sha256 " + hashes.sha256() + " / git blob sha1 " + hashes.gitBlobSha1() + ", matching no blob");
             }
-            return corrupt(snapshot, file, path, "a file", "nothing");
+            throw corrupt(snapshot, file, path, "a file", "nothing");
         } catch (IOException e) {
-            return corrupt(snapshot, file, path, "a readable file", "unreadable (" + e + ")");
+            throw corrupt(snapshot, file, path, "a readable file", "unreadable (" + e + ")");
         }
     }
 
@@ -243,7 +255,7 @@ public final class HubCache {
     boolean blobIsValid(Path blob, String etag, long sizeBytes) {
         try {
             return Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS) && Files.size(blob) == sizeBytes
-                    && Hashing.hashFile(blob, etag).equalsIgnoreCase(etag);
+                    && Hashing.hashFor(blob, etag).matches(etag);
         } catch (IOException e) {
             return false;
         }
@@ -337,11 +349,7 @@ public final class HubCache {
     /** Makes the verified {@code temp} durable and renames it atomically over {@code blob}. */
     void installBlob(Path temp, Path blob) throws CacheWriteException {
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            Files.move(temp, blob, StandardCopyOption.ATOMIC_MOVE);
-            syncDirectory(blob.getParent());
+            AtomicFiles.install(temp, blob);
         } catch (IOException e) {
             throw writeFailure(blob, e);
         }
@@ -363,18 +371,17 @@ public final class HubCache {
             }
             Path temp = tempSibling(ref);
             try {
-                try {
-                    Files.createSymbolicLink(temp, relative);
-                } catch (UnsupportedOperationException | FileSystemException e) {
-                    LOG.log(Level.WARNING, "Symlinks are not supported in {0} ({1}); storing a copy of {2}",
-                            new Object[] {target.getParent(), e.getMessage(), filename});
-                    Files.deleteIfExists(temp);
-                    Files.copy(blob, temp);
-                    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                        channel.force(true);
-                    }
-                }
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                Files.createSymbolicLink(temp, relative);
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                LOG.log(Level.WARNING, "Symlinks are not supported in {0} ({1}); storing a copy of {2}",
+                        new Object[] {target.getParent(), e.getMessage(), filename});
+                Files.deleteIfExists(temp);
+                AtomicFiles.write(target, temp, out -> Files.copy(blob, out));
+                return;
+            }
+            try {
+                AtomicFiles.moveAtomically(temp, target);
+                AtomicFiles.forceDirectory(target.getParent());
             } finally {
                 Files.deleteIfExists(temp);
             }
@@ -418,18 +425,8 @@ public final class HubCache {
                 return;
             }
             Files.createDirectories(refFile.getParent());
-            Path temp = tempSibling(ref);
-            try {
-                // no newline: huggingface_hub writes the bare hash
-                Files.writeString(temp, commit, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE);
-                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                    channel.force(true);
-                }
-                Files.move(temp, refFile, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            // no newline: huggingface_hub writes the bare hash
+            AtomicFiles.write(refFile, tempSibling(ref), out -> out.write(commit.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw writeFailure(refFile, e);
         }
@@ -533,15 +530,6 @@ public final class HubCache {
     /** A temp name in the repo folder (where huggingface_hub also puts its transient files), outside refs/ and snapshots/. */
     private Path tempSibling(RepoRef ref) {
         return repoDir(ref).resolve(".tmp-" + PID + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1));
-    }
-
-    private static void syncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Not every platform can fsync a directory; the rename is still atomic there.
-            LOG.log(Level.FINEST, "Directory fsync not supported for " + dir, e);
-        }
     }
 
     private static void closeQuietly(FileChannel channel) {

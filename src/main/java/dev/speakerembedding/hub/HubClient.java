@@ -1,5 +1,6 @@
 package dev.speakerembedding.hub;
 
+import dev.speakerembedding.files.FileDigests;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -578,7 +579,7 @@ public final class HubClient {
                     existing = 0;
                 } else if (existing > 0) {
                     // resuming after an earlier prefix: the hash must cover it too
-                    existing = Hashing.update(digest, file, existing);
+                    existing = FileDigests.update(file, existing, digest);
                 }
                 channel.position(existing);
                 return new Transfer(file, channel, meta, digest, existing);
@@ -619,7 +620,7 @@ public final class HubClient {
         }
 
         String finishHash() {
-            return Hashing.hex(digest.digest());
+            return FileDigests.hex(digest.digest());
         }
 
         void force() throws CacheWriteException {

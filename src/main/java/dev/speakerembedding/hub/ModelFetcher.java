@@ -41,16 +41,21 @@ public final class ModelFetcher {
         this.listener = listener == null ? DownloadListener.none() : listener;
     }
 
-    public CachedSnapshot ensure(RepoRef ref, ModelFormat format, boolean offline) throws HubException {
+    /**
+     * The snapshot of {@code files} at {@code ref}, every file verified: its {@link CachedSnapshot#verifiedFiles()}
+     * are the sizes and sha256 read while verifying.
+     */
+    public CachedSnapshot ensure(RepoRef ref, RepoFiles files, boolean offline) throws HubException {
         boolean online = !offline && client != null;
-        Optional<CachedSnapshot> cached = cache.find(ref, format);
+        Optional<CachedSnapshot> cached = cache.find(ref, files);
         if (cached.isPresent()) {
             CachedSnapshot snapshot = cached.get();
-            List<CorruptCacheException> problems = cache.inspect(snapshot);
+            HubCache.Inspection inspection = cache.inspect(snapshot);
+            List<CorruptCacheException> problems = inspection.problems();
             if (problems.isEmpty()) {
                 LOG.log(Level.INFO, "Model {0} (revision {1}, commit {2}) found in cache {3}",
                         new Object[] {ref.repoId(), ref.revision(), snapshot.commit(), cache.cacheDir()});
-                return snapshot;
+                return snapshot.withVerified(inspection.intact());
             }
             if (!online) {
                 CorruptCacheException first = problems.get(0);
@@ -62,30 +67,30 @@ public final class ModelFetcher {
                 discard(snapshot, problem.fileName());
             }
             // Repair at the cached commit: the model must not change version as a side effect of a repair.
-            return fetch(ref, format, snapshot.commit());
+            return fetch(ref, files, snapshot.commit());
         }
         if (!online) {
-            throw offlineMiss(ref, format);
+            throw offlineMiss(ref, files);
         }
-        return fetch(ref, format, null);
+        return fetch(ref, files, null);
     }
 
-    private CachedSnapshot fetch(RepoRef ref, ModelFormat format, String pinnedCommit) throws HubException {
+    private CachedSnapshot fetch(RepoRef ref, RepoFiles files, String pinnedCommit) throws HubException {
         LOG.log(Level.INFO, "Fetching model {0} (revision {1}) from {2} into {3}",
                 new Object[] {ref.repoId(), ref.revision(), client.settings().endpoint(), cache.cacheDir()});
         String commit = pinnedCommit;
-        Map<String, FileMetadata> files = new LinkedHashMap<>();
-        for (String file : format.requiredFiles()) {
+        Map<String, FileMetadata> metadata = new LinkedHashMap<>();
+        for (String file : files.required()) {
             // Once the first answer names the commit, the others are asked at that commit: a push to the branch
             // between two requests cannot mix files of two commits.
             FileMetadata meta = client.head(commit == null ? ref : ref.atCommit(commit), file);
             commit = checkCommit(ref, file, commit, meta);
-            files.put(file, meta);
+            metadata.put(file, meta);
         }
-        for (String file : format.optionalFiles()) {
+        for (String file : files.optional()) {
             try {
                 FileMetadata meta = client.head(ref.atCommit(commit), file);
-                files.put(file, checkedAt(ref, file, commit, meta));
+                metadata.put(file, checkedAt(ref, file, commit, meta));
             } catch (RepoNotFoundException e) {
                 if (e.missing() != RepoNotFoundException.Missing.FILE) {
                     throw e;
@@ -93,16 +98,15 @@ public final class ModelFetcher {
                 LOG.log(Level.FINE, "Optional file {0} is not in {1}", new Object[] {file, ref.repoId()});
             }
         }
-        for (Map.Entry<String, FileMetadata> entry : files.entrySet()) {
+        for (Map.Entry<String, FileMetadata> entry : metadata.entrySet()) {
             ensureBlob(ref, entry.getKey(), entry.getValue());
             cache.link(ref, commit, entry.getKey(), entry.getValue().etag());
         }
         cache.writeRef(ref, commit);
         String fetchedCommit = commit;
-        CachedSnapshot snapshot = cache.snapshotAt(ref, commit, format)
+        CachedSnapshot snapshot = cache.verify(cache.snapshotAt(ref, commit, files)
                 .orElseThrow(() -> new CacheWriteException("Files of " + ref.repoId() + " at commit " + fetchedCommit
-                        + " disappeared from " + cache.cacheDir() + " right after download", null));
-        cache.verify(snapshot);
+                        + " disappeared from " + cache.cacheDir() + " right after download", null)));
         LOG.log(Level.INFO, "Model {0} (revision {1}, commit {2}) is cached in {3}",
                 new Object[] {ref.repoId(), ref.revision(), commit, snapshot.snapshotDir()});
         return snapshot;
@@ -182,14 +186,14 @@ public final class ModelFetcher {
         cache.unlink(snapshot.ref(), snapshot.commit(), file);
     }
 
-    private OfflineCacheMissException offlineMiss(RepoRef ref, ModelFormat format) {
+    private OfflineCacheMissException offlineMiss(RepoRef ref, RepoFiles files) {
         Optional<String> commit = cache.resolveCommit(ref);
         String state;
         if (commit.isEmpty()) {
             state = "no snapshot for revision " + ref.revision();
         } else {
             List<String> missing = new ArrayList<>();
-            for (String file : format.requiredFiles()) {
+            for (String file : files.required()) {
                 try {
                     if (!Files.isRegularFile(cache.snapshotFile(ref, commit.get(), file))) {
                         missing.add(file);

@@ -8,15 +8,19 @@ import dev.speakerembedding.hub.HubClient;
 import dev.speakerembedding.hub.HubException;
 import dev.speakerembedding.hub.HubSettings;
 import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
+import dev.speakerembedding.hub.RepoFiles;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
-import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.ModelFormat;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.SourceFile;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.speechbrain.SpeechbrainEcapa;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -29,7 +33,10 @@ public final class Components {
     private static final Logger LOG = Logger.getLogger(Components.class.getName());
 
     /** The only model format served today: speechbrain ECAPA-TDNN repositories. */
-    public static final ModelFormat FORMAT = ModelFormat.SPEECHBRAIN_ECAPA;
+    public static final ModelFormat FORMAT = SpeechbrainEcapa.FORMAT;
+
+    /** The files the hub fetches and verifies for {@link #FORMAT}: the format hands the hub its file list. */
+    public static final RepoFiles REPO_FILES = new RepoFiles(FORMAT.requiredFiles(), FORMAT.optionalFiles());
 
     private Components() {
     }
@@ -61,7 +68,7 @@ public final class Components {
     }
 
     public static ModelManager modelManager(ServiceConfig config) throws HubException {
-        ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), FORMAT, config.offline(),
+        ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), REPO_FILES, config.offline(),
                 config.retryInitialDelay(), config.retryMaxDelay(), config.workerStallTimeout());
         HubCache cache = cache(config);
         HubClient client = client(config);
@@ -78,10 +85,10 @@ public final class Components {
      */
     static EcapaModel loadModel(CachedSnapshot snapshot, ServiceConfig config, ModelRuntimeOptions runtime)
             throws ModelFormatException {
-        String checkpointSha256 = snapshot.verifiedSha256(EcapaModel.CHECKPOINT_FILE).orElse(null);
+        List<SourceFile> files = sourceFiles(snapshot);
         try {
             return afterConversion(EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime,
-                    checkpointSha256));
+                    files));
         } catch (ModelFormatException e) {
             if (!(e.getCause() instanceof IOException) || Files.isWritable(config.cacheDir())) {
                 throw e;
@@ -89,8 +96,19 @@ public final class Components {
             Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "speaker-embedding-onnx");
             LOG.log(Level.WARNING, "The model cache {0} is read-only and holds no converted graph of this model; converting"
                     + " it into {1} instead ({2})", new Object[] {config.cacheDir(), fallback, e.getMessage()});
-            return afterConversion(EcapaModel.load(snapshot.snapshotDir(), fallback, runtime, checkpointSha256));
+            return afterConversion(EcapaModel.load(snapshot.snapshotDir(), fallback, runtime, files));
         }
+    }
+
+    /**
+     * The snapshot's files as its verification read them, for the model to report (GET /v1/model) without reading
+     * them again.
+     *
+     * @throws IllegalStateException when the snapshot was not verified (the fetcher verifies every one it returns)
+     */
+    public static List<SourceFile> sourceFiles(CachedSnapshot snapshot) {
+        return snapshot.verifiedFiles().stream()
+                .map(file -> new SourceFile(file.name(), file.sizeBytes(), file.sha256())).toList();
     }
 
     /**

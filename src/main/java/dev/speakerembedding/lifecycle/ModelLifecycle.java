@@ -2,13 +2,7 @@ package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
-import dev.speakerembedding.hub.HubCache;
-import dev.speakerembedding.hub.HubClient;
 import dev.speakerembedding.hub.HubException;
-import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
-import dev.speakerembedding.hub.RepoRef;
-import dev.speakerembedding.model.EcapaModel;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

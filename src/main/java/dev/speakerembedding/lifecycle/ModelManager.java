@@ -9,8 +9,8 @@ import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubException;
 import dev.speakerembedding.hub.HubUnavailableException;
 import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
 import dev.speakerembedding.hub.OfflineCacheMissException;
+import dev.speakerembedding.hub.RepoFiles;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.model.ModelFormatException;
 import java.io.IOException;
@@ -42,14 +42,14 @@ public final class ModelManager implements AutoCloseable {
 
     /**
      * @param ref               the repository and revision to serve
-     * @param format            which files the model needs
+     * @param files             which files of the repository the model needs
      * @param offline           HF_HUB_OFFLINE: never touch the network
      * @param retryInitialDelay first wait after a recoverable failure
      * @param retryMaxDelay     the cap of the doubling waits
      * @param stallTimeout      longest time an attempt may go without progress (a state change or downloaded
      *                          bytes) before the worker counts as wedged and liveness fails
      */
-    public record Settings(RepoRef ref, ModelFormat format, boolean offline, Duration retryInitialDelay,
+    public record Settings(RepoRef ref, RepoFiles files, boolean offline, Duration retryInitialDelay,
                            Duration retryMaxDelay, Duration stallTimeout) {
     }
 
@@ -141,7 +141,7 @@ public final class ModelManager implements AutoCloseable {
     /** All required files are present in the cache (no hashing: cheap enough for every probe). */
     public boolean modelCached() {
         try {
-            return cache.isComplete(settings.ref(), settings.format());
+            return cache.isComplete(settings.ref(), settings.files());
         } catch (RuntimeException e) {
             return false;
         }
@@ -193,7 +193,7 @@ public final class ModelManager implements AutoCloseable {
             status.updateAndGet(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(),
                     null, null, null, attemptNumber));
             try {
-                CachedSnapshot snapshot = fetcher.ensure(settings.ref(), settings.format(), settings.offline());
+                CachedSnapshot snapshot = fetcher.ensure(settings.ref(), settings.files(), settings.offline());
                 progressed(Duration.ZERO);
                 status.updateAndGet(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(),
                         null, null, null, attemptNumber));

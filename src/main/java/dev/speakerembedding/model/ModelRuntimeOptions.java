@@ -35,10 +35,8 @@ public record ModelRuntimeOptions(int intraOpThreads, int interOpThreads, Optimi
 
     /**
      * The service's choice when ONNX_INTRA_OP_THREADS is not set: the processors divided among the inferences that
-     * run at once, so that concurrent requests never ask for more threads than there are cores. Measured on 2 cores
-     * (README "Benchmarks"): two requests at one thread each serve about a quarter more requests per second than
-     * requests taking turns at two threads each, and two requests at two threads each (4 threads on 2 cores) serve
-     * fewer than either.
+     * run at once, so that concurrent requests never ask for more threads than there are cores: more threads than
+     * cores make requests preempt each other's threads (README "Benchmarks" has the throughput of each choice).
      */
     public static ModelRuntimeOptions forService(int processors, int concurrentInferences) {
         if (processors < 1 || concurrentInferences < 1) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
+import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.lifecycle.LifecycleState;
 import dev.speakerembedding.lifecycle.LifecycleStatus;
@@ -28,7 +28,7 @@ class ModelNotReadyTest {
         // (with and without a retry time) thousands of times a second.
         HubCache cache = new HubCache(tmp.resolve("cache"));
         ModelManager.Settings settings = new ModelManager.Settings(RepoRef.of("org/model", "main"),
-                ModelFormat.SPEECHBRAIN_ECAPA, true, Duration.ofMillis(1), Duration.ofMillis(1),
+                Components.REPO_FILES, true, Duration.ofMillis(1), Duration.ofMillis(1),
                 Duration.ofMinutes(10));
         try (ModelManager manager = new ModelManager(settings, cache,
                 listener -> new ModelFetcher(cache, null, listener), snapshot -> {

@@ -10,8 +10,9 @@ import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
 import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.EcapaModel;
 import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.speechbrain.SpeechbrainEcapa;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -138,7 +139,7 @@ public final class DownloadBenchmark {
         // Conversion of the downloaded checkpoint, then a load from the complete cache split into its parts.
         Path cacheDir = work.resolve("fetcher-" + (reps - 1));
         CachedSnapshot snapshot = new ModelFetcher(new HubCache(cacheDir), null, null).ensure(ref,
-                Components.FORMAT, true);
+                Components.REPO_FILES, true);
         double[] convertMs = new double[Math.max(1, reps - 1)];
         for (int r = 0; r < convertMs.length; r++) {
             Path converted = work.resolve("converted-" + r);
@@ -159,7 +160,7 @@ public final class DownloadBenchmark {
         double[] loadMs = new double[reps];
         for (int r = 0; r < reps; r++) {
             long t0 = System.nanoTime();
-            CachedSnapshot s = new ModelFetcher(new HubCache(cacheDir), null, null).ensure(ref, Components.FORMAT,
+            CachedSnapshot s = new ModelFetcher(new HubCache(cacheDir), null, null).ensure(ref, Components.REPO_FILES,
                     true);
             long t1 = System.nanoTime();
             EcapaModel.convert(s.snapshotDir(), converted);
@@ -205,11 +206,11 @@ public final class DownloadBenchmark {
 
             @Override
             public void fileDone(String file, long bytes, Duration took, boolean downloaded) {
-                if (file.equals(EcapaModel.CHECKPOINT_FILE)) {
+                if (file.equals(SpeechbrainEcapa.CHECKPOINT_FILE)) {
                     checkpointNanos.set(took.toNanos());
                 }
             }
         };
-        return new ModelFetcher(new HubCache(cacheDir), client, listener).ensure(ref, Components.FORMAT, false);
+        return new ModelFetcher(new HubCache(cacheDir), client, listener).ensure(ref, Components.REPO_FILES, false);
     }
 }

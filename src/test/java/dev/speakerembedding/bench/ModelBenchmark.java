@@ -5,15 +5,16 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.EcapaModel;
 import dev.speakerembedding.model.ModelFormatException;
-import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.ModelRuntimeOptions.OptimizationLevel;
+import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.onnx.GraphBuilder;
-import dev.speakerembedding.model.onnx.OnnxWriter;
 import dev.speakerembedding.model.onnx.OnnxWriter.Attribute;
 import dev.speakerembedding.model.onnx.OnnxWriter.Dim;
+import dev.speakerembedding.model.onnx.OnnxWriter;
 import dev.speakerembedding.model.speechbrain.EcapaHyperparams;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.speechbrain.SpeechbrainEcapa;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -74,7 +75,7 @@ public final class ModelBenchmark {
 
     private static void run(Path snapshot, Path converted, int threads, int runs, boolean sweep)
             throws ModelFormatException, OrtException, IOException {
-        EcapaHyperparams params = EcapaHyperparams.read(snapshot.resolve(EcapaModel.HYPERPARAMS_FILE));
+        EcapaHyperparams params = EcapaHyperparams.read(snapshot.resolve(SpeechbrainEcapa.HYPERPARAMS_FILE));
         ConversionInfo info = EcapaModel.convert(snapshot, converted);
         System.out.printf("conversion: %d ms, %d bytes%n", info.conversionMillis(), Files.size(info.onnxPath()));
         System.out.printf("cores: %d, runs: %d after %d warm-up, load average %s%n",

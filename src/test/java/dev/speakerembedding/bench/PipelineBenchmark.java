@@ -15,13 +15,14 @@ import dev.speakerembedding.features.Fbank;
 import dev.speakerembedding.features.FbankOptions;
 import dev.speakerembedding.features.SentenceNormalization;
 import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.EcapaModel;
-import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.ModelRuntimeOptions.OptimizationLevel;
+import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.onnx.GraphBuilder;
-import dev.speakerembedding.model.onnx.OnnxWriter;
 import dev.speakerembedding.model.onnx.OnnxWriter.Dim;
+import dev.speakerembedding.model.onnx.OnnxWriter;
 import dev.speakerembedding.model.speechbrain.EcapaHyperparams;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.speechbrain.SpeechbrainEcapa;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.FloatBuffer;
@@ -111,7 +112,7 @@ public final class PipelineBenchmark {
         ConversionInfo info = EcapaModel.convert(snapshot, converted);
         log("conversion %s in %.0f ms (%s)", info.convertedNow() ? "done" : "found", millis(System.nanoTime() - t0),
                 info.onnxPath());
-        EcapaHyperparams params = EcapaHyperparams.read(snapshot.resolve(EcapaModel.HYPERPARAMS_FILE));
+        EcapaHyperparams params = EcapaHyperparams.read(snapshot.resolve(SpeechbrainEcapa.HYPERPARAMS_FILE));
 
         try (SpeakerEmbedder embedder = new SpeakerEmbedder(EcapaModel.load(snapshot, converted, defaults));
              OrtSession bare = env.createSession(info.onnxPath().toString(), sessionOptions(defaults))) {

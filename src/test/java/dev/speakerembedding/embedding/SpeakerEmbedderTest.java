@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.speakerembedding.audio.AudioFormatException;
-import dev.speakerembedding.model.EcapaModel;
 import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import dev.speakerembedding.testing.Npy;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

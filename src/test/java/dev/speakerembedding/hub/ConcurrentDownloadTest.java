@@ -119,10 +119,10 @@ class ConcurrentDownloadTest {
     private void assertOneCorrectCopy() throws Exception {
         Path repoDir = cacheDir.resolve("models--speechbrain--spkrec-ecapa-voxceleb");
         List<String> blobs = TestModels.tree(repoDir.resolve("blobs"));
-        List<String> expected = ECAPA.requiredFiles().stream().map(f -> hub.file(REPO, f).etag()).sorted()
+        List<String> expected = ECAPA.required().stream().map(f -> hub.file(REPO, f).etag()).sorted()
                 .collect(Collectors.toList());
         assertEquals(expected, blobs, "one blob per file, no temp file left");
-        for (String file : ECAPA.requiredFiles()) {
+        for (String file : ECAPA.required()) {
             HubStandIn.RepoFile repoFile = hub.file(REPO, file);
             assertArrayEquals(repoFile.content(), Files.readAllBytes(repoDir.resolve("blobs").resolve(repoFile.etag())));
             assertEquals(Path.of("../../blobs/" + repoFile.etag()),
@@ -134,7 +134,7 @@ class ConcurrentDownloadTest {
 
     /** The per-blob lock made the others wait and find the blob, rather than download it again. */
     private void assertEachBlobDownloadedOnce() {
-        for (String file : ECAPA.requiredFiles()) {
+        for (String file : ECAPA.required()) {
             HubStandIn.RepoFile repoFile = hub.file(REPO, file);
             long gets = hub.requests().stream()
                     .filter(r -> r.method().equals("GET") && r.path().contains(repoFile.lfs() ? repoFile.sha256() : "/" + file))

@@ -19,7 +19,7 @@ public final class ConcurrentFetchMain {
                 new HubClient(TestModels.settings(endpoint)), null);
         System.out.println("READY");
         System.out.flush();
-        CachedSnapshot snapshot = fetcher.ensure(new RepoRef(args[2], "main"), ModelFormat.SPEECHBRAIN_ECAPA, false);
+        CachedSnapshot snapshot = fetcher.ensure(new RepoRef(args[2], "main"), TestModels.ECAPA, false);
         System.out.println("OK " + snapshot.commit());
     }
 }

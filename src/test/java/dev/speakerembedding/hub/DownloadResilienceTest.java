@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import dev.speakerembedding.testing.hubstandin.HubStandIn.RecordedRequest;
 import dev.speakerembedding.testing.hubstandin.HubStandIn.RepoFile;
+import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -105,7 +105,7 @@ class DownloadResilienceTest {
 
         CachedSnapshot snapshot = TestModels.fetcher(cacheDir, hub.endpoint()).ensure(TestModels.main(), ECAPA, false);
 
-        for (String name : ECAPA.requiredFiles()) {
+        for (String name : ECAPA.required()) {
             assertArrayEquals(hub.file(REPO, name).content(), Files.readAllBytes(snapshot.file(name)), name);
         }
         assertTrue(hub.requests().stream().anyMatch(r -> r.header("Range").isPresent()), "a Range request was made");

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import dev.speakerembedding.testing.hubstandin.HubStandIn.RecordedRequest;
 import dev.speakerembedding.testing.hubstandin.HubStandIn.RepoFile;
+import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.net.URI;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -102,6 +102,6 @@ class HubProtocolTest {
 
         RecordedRequest get = hub.requests().get(hub.requestCount() - 1);
         assertEquals("/" + REPO + "/resolve/" + commit + "/label_encoder.txt", get.path());
-        assertEquals(meta.etag(), Hashing.gitBlobSha1(target));
+        assertEquals(meta.etag(), Hashing.hash(target, true).gitBlobSha1());
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.speakerembedding.files.FileDigests;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ class HuggingfaceHubCacheInteropTest {
             CachedSnapshot snapshot = TestModels.fetcher(cacheDir, hub.endpoint()).ensure(TestModels.main(), ECAPA, false);
 
             assertEquals(COMMIT, snapshot.commit());
-            for (String name : ECAPA.requiredFiles()) {
+            for (String name : ECAPA.required()) {
                 assertArrayEquals(files.get(name), Files.readAllBytes(snapshot.file(name)), name);
             }
             assertEquals(0, hub.requestCount());
@@ -71,7 +72,7 @@ class HuggingfaceHubCacheInteropTest {
         CachedSnapshot snapshot = new ModelFetcher(new HubCache(cacheDir), null, null).ensure(TestModels.main(), ECAPA, true);
 
         assertEquals(COMMIT, snapshot.commit());
-        assertEquals(ECAPA.requiredFiles(), List.copyOf(snapshot.files().keySet()));
+        assertEquals(ECAPA.required(), List.copyOf(snapshot.files().keySet()));
     }
 
     @Test
@@ -84,7 +85,7 @@ class HuggingfaceHubCacheInteropTest {
 
     @Test
     void ourTreeHasHuggingfaceHubShapeIncludingNestedFiles() throws Exception {
-        ModelFormat nested = new ModelFormat("nested", List.of("hyperparams.yaml", "sub/dir/model.ckpt"), List.of());
+        RepoFiles nested = new RepoFiles(List.of("hyperparams.yaml", "sub/dir/model.ckpt"), List.of());
         try (HubStandIn hub = HubStandIn.start()) {
             String commit = hub.addRepo(REPO, null, Map.of("hyperparams.yaml", "a: 1\n".getBytes(StandardCharsets.UTF_8),
                     "sub/dir/model.ckpt", TestModels.randomBytes(1, 5000)), false);
@@ -110,7 +111,11 @@ class HuggingfaceHubCacheInteropTest {
         HubCache cache = new HubCache(cacheDir);
 
         CachedSnapshot found = cache.find(TestModels.main(), ECAPA).orElseThrow();
-        assertEquals(found, cache.verify(found));
+        CachedSnapshot verified = cache.verify(found);
+        assertEquals(found.files(), verified.files());
+        assertEquals(FileDigests.hex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(files.get("classifier.ckpt"))), verified.verifiedSha256("classifier.ckpt").orElseThrow(),
+                "a copy's sha256 is learnt while verifying it");
 
         byte[] wrong = files.get("classifier.ckpt").clone();
         wrong[0] ^= 1;

@@ -9,9 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.speakerembedding.testing.hubstandin.HubStandIn;
+import dev.speakerembedding.files.FileDigests;
 import dev.speakerembedding.testing.hubstandin.HubStandIn.RecordedRequest;
 import dev.speakerembedding.testing.hubstandin.HubStandIn.RepoFile;
+import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,10 +54,10 @@ class ModelFetcherTest {
                 "refs/main holds the bare commit hash, no newline");
         assertEquals(commit, snapshot.commit());
         assertEquals(repoDir.resolve("snapshots").resolve(commit), snapshot.snapshotDir());
-        assertEquals(ECAPA.requiredFiles(), new ArrayList<>(snapshot.files().keySet()));
+        assertEquals(ECAPA.required(), new ArrayList<>(snapshot.files().keySet()));
 
         List<String> expectedTree = new ArrayList<>();
-        for (String name : ECAPA.requiredFiles()) {
+        for (String name : ECAPA.required()) {
             RepoFile file = hub.file(REPO, name);
             Path link = repoDir.resolve("snapshots").resolve(commit).resolve(name);
             assertTrue(Files.isSymbolicLink(link), name + " is a symlink");
@@ -66,10 +67,10 @@ class ModelFetcherTest {
             assertArrayEquals(files.get(name), Files.readAllBytes(blob));
             if (name.endsWith(".ckpt")) {
                 assertEquals(64, file.etag().length(), name + " is an LFS file named by sha256");
-                assertEquals(file.etag(), Hashing.sha256(blob));
+                assertEquals(file.etag(), FileDigests.sha256(blob));
             } else {
                 assertEquals(40, file.etag().length(), name + " is named by its git blob sha1");
-                assertEquals(file.etag(), Hashing.gitBlobSha1(blob));
+                assertEquals(file.etag(), Hashing.hash(blob, true).gitBlobSha1());
             }
             expectedTree.add("blobs/" + file.etag());
             expectedTree.add("snapshots/" + commit + "/" + name);
@@ -77,7 +78,7 @@ class ModelFetcherTest {
         expectedTree.add("refs/main");
         assertEquals(expectedTree.stream().sorted().collect(Collectors.toList()), TestModels.tree(repoDir),
                 "nothing but blobs, links and the ref: no temp file left");
-        for (String name : ECAPA.requiredFiles()) {
+        for (String name : ECAPA.required()) {
             String etag = hub.file(REPO, name).etag();
             assertTrue(Files.exists(cacheDir.resolve(".locks/models--speechbrain--spkrec-ecapa-voxceleb/" + etag + ".lock")),
                     "lock file at huggingface_hub's place for " + name);
@@ -86,6 +87,21 @@ class ModelFetcherTest {
         assertEquals(5, hub.requests().stream().filter(r -> r.method().equals("GET")).count(),
                 "one GET per file: 2 small files from the Hub, 3 LFS files from the CDN");
         assertEquals(3, hub.requests(HubStandIn.CDN).size());
+    }
+
+    @Test
+    void everySnapshotHandedOverCarriesTheSizeAndSha256OfEachFileAsVerified() throws Exception {
+        List<VerifiedFile> expected = new ArrayList<>();
+        for (String name : ECAPA.required()) {
+            RepoFile file = hub.file(REPO, name);
+            expected.add(new VerifiedFile(name, file.sizeBytes(), file.sha256()));
+        }
+
+        CachedSnapshot downloaded = TestModels.fetcher(cacheDir, hub.endpoint()).ensure(TestModels.main(), ECAPA, false);
+        CachedSnapshot cached = TestModels.fetcher(cacheDir, hub.endpoint()).ensure(TestModels.main(), ECAPA, true);
+
+        assertEquals(expected, downloaded.verifiedFiles(), "after a download");
+        assertEquals(expected, cached.verifiedFiles(), "from the cache");
     }
 
     @Test
@@ -164,7 +180,7 @@ class ModelFetcherTest {
         CachedSnapshot snapshot = TestModels.fetcher(cacheDir, hub.endpoint()).ensure(TestModels.main(), ECAPA, false);
 
         assertArrayEquals(model.content(), Files.readAllBytes(blob));
-        assertEquals(model.etag(), Hashing.sha256(snapshot.file("embedding_model.ckpt")));
+        assertEquals(model.etag(), FileDigests.sha256(snapshot.file("embedding_model.ckpt")));
         List<RecordedRequest> gets = hub.requests().stream().filter(r -> r.method().equals("GET")).collect(Collectors.toList());
         assertEquals(1, gets.size(), "only the corrupt file is downloaded again: " + gets);
         assertTrue(gets.get(0).path().contains(model.sha256()));
@@ -185,7 +201,7 @@ class ModelFetcherTest {
 
         assertEquals("mean_var_norm_emb.ckpt", e.fileName());
         assertEquals(model.etag(), e.expected());
-        assertEquals(Hashing.sha256(blob), e.actual());
+        assertEquals(FileDigests.sha256(blob), e.actual());
         assertNotEquals(e.expected(), e.actual());
         assertTrue(e.getMessage().contains("mean_var_norm_emb.ckpt"), e.getMessage());
         assertTrue(e.getMessage().contains("Re-download"), e.getMessage());
@@ -207,7 +223,7 @@ class ModelFetcherTest {
 
         assertEquals("hyperparams.yaml", e.fileName());
         assertEquals(yaml.gitSha1(), e.expected());
-        assertEquals(Hashing.gitBlobSha1(blob), e.actual());
+        assertEquals(Hashing.hash(blob, true).gitBlobSha1(), e.actual());
     }
 
     @Test
@@ -242,7 +258,7 @@ class ModelFetcherTest {
 
     @Test
     void optionalFilesAreFetchedWhenTheHubHasThemAndSkippedOn404() throws Exception {
-        ModelFormat format = new ModelFormat("with-optional", ECAPA.requiredFiles(),
+        RepoFiles format = new RepoFiles(ECAPA.required(),
                 List.of("README.md", "sub dir/extra file.json"));
         Map<String, byte[]> withReadme = new java.util.LinkedHashMap<>(files);
         withReadme.put("README.md", "# model card\n".getBytes(StandardCharsets.UTF_8));

@@ -42,10 +42,10 @@ class StandInProcessTest {
             URI endpoint = URI.create(first.substring("HUB_STANDIN_ENDPOINT=".length()));
 
             CachedSnapshot snapshot = TestModels.fetcher(tempDir.resolve("cache"), endpoint)
-                    .ensure(TestModels.main(), ModelFormat.SPEECHBRAIN_ECAPA, false);
+                    .ensure(TestModels.main(), TestModels.ECAPA, false);
 
             assertEquals(COMMIT, snapshot.commit());
-            for (String name : ModelFormat.SPEECHBRAIN_ECAPA.requiredFiles()) {
+            for (String name : TestModels.ECAPA.required()) {
                 assertArrayEquals(files.get(name), Files.readAllBytes(snapshot.file(name)), name);
             }
         } finally {

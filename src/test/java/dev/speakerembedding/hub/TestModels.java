@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 /** Model files and settings shared by the hub tests. */
 final class TestModels {
     static final String REPO = "speechbrain/spkrec-ecapa-voxceleb";
-    static final ModelFormat ECAPA = ModelFormat.SPEECHBRAIN_ECAPA;
+    static final RepoFiles ECAPA = new RepoFiles(List.of("hyperparams.yaml", "embedding_model.ckpt",
+            "mean_var_norm_emb.ckpt", "classifier.ckpt", "label_encoder.txt"), List.of());
 
     private TestModels() {
     }

@@ -61,7 +61,7 @@ class UnsafeNamesTest {
         HubClient client = new HubClient(TestModels.settings(URI.create("http://127.0.0.1:9")));
         assertThrows(UnsafeNameException.class, () -> client.resolveUrl(TestModels.main(), filename));
         assertThrows(IllegalArgumentException.class,
-                () -> new ModelFormat("bad", List.of(filename), List.of()));
+                () -> new RepoFiles(List.of(filename), List.of()));
     }
 
     @ParameterizedTest
@@ -106,7 +106,7 @@ class UnsafeNamesTest {
             hub.failNext(100, 200, java.util.Map.of("X-Repo-Commit", "0123456789abcdef0123456789abcdef01234567",
                     "X-Linked-Etag", "\"../../../snapshots/x\""));
             assertThrows(UnsafeNameException.class, () -> new ModelFetcher(new HubCache(cacheDir), client, null)
-                    .ensure(TestModels.main(), ModelFormat.SPEECHBRAIN_ECAPA, false));
+                    .ensure(TestModels.main(), TestModels.ECAPA, false));
             assertEquals(List.of(), TestModels.tree(cacheDir), "nothing written");
         }
     }
@@ -119,12 +119,12 @@ class UnsafeNamesTest {
         Files.createDirectories(repoDir.resolve("refs"));
         Files.writeString(repoDir.resolve("refs/main"), commit);
         Path outside = Files.writeString(cacheDir.resolve("secret.txt"), "not a model file");
-        for (String file : ModelFormat.SPEECHBRAIN_ECAPA.requiredFiles()) {
+        for (String file : TestModels.ECAPA.required()) {
             Files.createSymbolicLink(snapshot.resolve(file), Path.of("../../../secret.txt"));
         }
         HubCache cache = new HubCache(cacheDir);
 
-        CachedSnapshot found = cache.find(TestModels.main(), ModelFormat.SPEECHBRAIN_ECAPA).orElseThrow();
+        CachedSnapshot found = cache.find(TestModels.main(), TestModels.ECAPA).orElseThrow();
         CorruptCacheException e = assertThrows(CorruptCacheException.class, () -> cache.verify(found));
 
         assertEquals("hyperparams.yaml", e.fileName());

@@ -9,9 +9,9 @@ import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubClient;
 import dev.speakerembedding.hub.HubSettings;
 import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
+import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.Npy;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
@@ -78,7 +78,7 @@ final class ServerTestSupport {
         HubSettings settings = new HubSettings(hub.endpoint(), Secret.none(), Duration.ofSeconds(5),
                 Duration.ofSeconds(10), 2, Duration.ofSeconds(5));
         return new ModelFetcher(new HubCache(cache), new HubClient(settings), DownloadListener.none())
-                .ensure(new RepoRef(REPO, "main"), ModelFormat.SPEECHBRAIN_ECAPA, false);
+                .ensure(new RepoRef(REPO, "main"), Components.REPO_FILES, false);
     }
 
     static JsonObject json(String body) {
@@ -123,7 +123,7 @@ final class ServerTestSupport {
                 }
             }
         }
-        for (String file : ModelFormat.SPEECHBRAIN_ECAPA.requiredFiles()) {
+        for (String file : Components.FORMAT.requiredFiles()) {
             HubStandIn.RepoFile expected = hub.file(REPO, file);
             Path snapshot = repoDir(cache).resolve("snapshots").resolve(hub.commit(REPO)).resolve(file);
             assertEquals(expected.sha256(), sha256(snapshot), file + " in the snapshot");
@@ -143,7 +143,7 @@ final class ServerTestSupport {
     }
 
     static List<String> requiredFiles() {
-        return ModelFormat.SPEECHBRAIN_ECAPA.requiredFiles();
+        return Components.FORMAT.requiredFiles();
     }
 
     static LibertyServer startReady(Map<String, String> env, Path out) throws Exception {

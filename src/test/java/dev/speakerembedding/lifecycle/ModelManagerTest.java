@@ -12,11 +12,10 @@ import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubClient;
 import dev.speakerembedding.hub.HubSettings;
 import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
-import dev.speakerembedding.model.EcapaModel;
 import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import dev.speakerembedding.testing.Npy;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ class ModelManagerTest {
                 Duration.ofSeconds(5), 1, Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(50));
         HubCache hubCache = new HubCache(cache);
         HubClient client = offline ? null : new HubClient(settings);
-        ModelManager.Settings s = new ModelManager.Settings(RepoRef.of(REPO, "main"), ModelFormat.SPEECHBRAIN_ECAPA,
+        ModelManager.Settings s = new ModelManager.Settings(RepoRef.of(REPO, "main"), Components.REPO_FILES,
                 offline, Duration.ofMillis(100), Duration.ofMillis(200), stallTimeout);
         return new ModelManager(s, hubCache, listener -> new ModelFetcher(hubCache, client, listener), loader);
     }
@@ -99,7 +98,7 @@ class ModelManagerTest {
                 // Another process fills the cache.
                 new ModelFetcher(new HubCache(cache), new HubClient(new HubSettings(hub.endpoint(), Secret.none(),
                         Duration.ofSeconds(2), Duration.ofSeconds(5), 1, Duration.ofSeconds(1))), DownloadListener.none())
-                        .ensure(RepoRef.of(REPO, "main"), ModelFormat.SPEECHBRAIN_ECAPA, false);
+                        .ensure(RepoRef.of(REPO, "main"), Components.REPO_FILES, false);
                 await(m, st -> st.state() == LifecycleState.READY);
             }
         }
@@ -284,7 +283,7 @@ class ModelManagerTest {
                     Duration.ofSeconds(5), 1, Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(50));
             HubCache hubCache = new HubCache(tmp.resolve("cache"));
             ModelManager.Settings s = new ModelManager.Settings(RepoRef.of(REPO, "main"),
-                    ModelFormat.SPEECHBRAIN_ECAPA, true, Duration.ofSeconds(2), Duration.ofSeconds(2),
+                    Components.REPO_FILES, true, Duration.ofSeconds(2), Duration.ofSeconds(2),
                     Duration.ofMillis(200));
             try (ModelManager m = new ModelManager(s, hubCache, listener -> new ModelFetcher(hubCache,
                     new HubClient(settings), listener), snapshot -> {

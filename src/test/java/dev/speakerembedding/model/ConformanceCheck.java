@@ -1,5 +1,6 @@
 package dev.speakerembedding.model;
 
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import dev.speakerembedding.testing.Npy;
 
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.speakerembedding.model;
 
 import dev.speakerembedding.testing.SharedConformance;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.net.http.HttpResponse;

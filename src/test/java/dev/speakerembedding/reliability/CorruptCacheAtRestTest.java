@@ -11,7 +11,7 @@ import dev.speakerembedding.hub.ModelFetcher;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
 import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.speakerembedding.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.speakerembedding.model.EcapaModel;
+import dev.speakerembedding.model.speechbrain.EcapaModel;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.io.IOException;

@@ -6,9 +6,10 @@ import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubClient;
 import dev.speakerembedding.hub.HubSettings;
 import dev.speakerembedding.hub.ModelFetcher;
-import dev.speakerembedding.hub.ModelFormat;
+import dev.speakerembedding.hub.RepoFiles;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.hub.Secret;
+import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.testing.LibertyServer;
 import dev.speakerembedding.testing.Npy;
 import dev.speakerembedding.testing.SharedConformance;
@@ -37,7 +38,7 @@ final class Fixtures {
 
     static final String SMALL_REPO = "conformance/ecapa-small";
     static final String FULL_REPO = "speechbrain/spkrec-ecapa-voxceleb";
-    static final ModelFormat FORMAT = ModelFormat.SPEECHBRAIN_ECAPA;
+    static final RepoFiles FORMAT = Components.REPO_FILES;
     static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
     private Fixtures() {
@@ -193,6 +194,6 @@ final class Fixtures {
     }
 
     static List<String> requiredFiles() {
-        return FORMAT.requiredFiles();
+        return FORMAT.required();
     }
 }

@@ -1,4 +1,4 @@
-package dev.speakerembedding.model;
+package dev.speakerembedding.model.speechbrain;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
@@ -7,36 +7,37 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.speakerembedding.files.FileDigests;
+import dev.speakerembedding.model.ConversionInfo;
+import dev.speakerembedding.model.ConvertedModelStore;
+import dev.speakerembedding.model.ModelFormatException;
+import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.SourceFile;
 import dev.speakerembedding.model.onnx.OnnxWriter;
-import dev.speakerembedding.model.speechbrain.EcapaHyperparams;
-import dev.speakerembedding.model.speechbrain.EcapaOnnxBuilder;
-import dev.speakerembedding.model.speechbrain.EcapaWeights;
-import dev.speakerembedding.model.speechbrain.EmbeddingNormalization;
-
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A speechbrain ECAPA-TDNN speaker-embedding model (hub layout: hyperparams.yaml, embedding_model.ckpt,
- * mean_var_norm_emb.ckpt) running on ONNX Runtime. The checkpoint is converted to ONNX once and cached by its
- * sha256; one session serves all threads.
+ * A speechbrain ECAPA-TDNN speaker-embedding model (its files: {@link SpeechbrainEcapa}) running on ONNX Runtime.
+ * The checkpoint is converted to ONNX once and cached by its sha256; one session serves all threads.
  */
 public final class EcapaModel implements AutoCloseable {
 
     /** Bump when the converter's output changes, so cached conversions of older versions are not reused. */
     public static final int CONVERTER_VERSION = 2;
-    public static final String HYPERPARAMS_FILE = "hyperparams.yaml";
-    public static final String CHECKPOINT_FILE = "embedding_model.ckpt";
-    public static final String NORMALIZATION_FILE = "mean_var_norm_emb.ckpt";
 
     private final EcapaHyperparams params;
     private final EmbeddingNormalization normalization;
     private final ConversionInfo conversion;
+    private final List<SourceFile> sourceFiles;
     private final OrtEnvironment environment;
     private final OrtSession session;
     /** Runs share the read lock; close takes the write lock so no run sees a freed native session. */
@@ -44,36 +45,42 @@ public final class EcapaModel implements AutoCloseable {
     private boolean closed;
 
     private EcapaModel(EcapaHyperparams params, EmbeddingNormalization normalization, ConversionInfo conversion,
-                       OrtEnvironment environment, OrtSession session) {
+                       List<SourceFile> sourceFiles, OrtEnvironment environment, OrtSession session) {
         this.params = params;
         this.normalization = normalization;
         this.conversion = conversion;
+        this.sourceFiles = sourceFiles;
         this.environment = environment;
         this.session = session;
     }
 
     /**
      * Loads the model in {@code snapshotDir}, converting the checkpoint into {@code convertedDir} unless a
-     * complete conversion is already there.
+     * complete conversion is already there. The model's files are hashed here to describe them.
      */
     public static EcapaModel load(Path snapshotDir, Path convertedDir, ModelRuntimeOptions options)
             throws ModelFormatException {
-        return load(snapshotDir, convertedDir, options, null);
+        return load(snapshotDir, convertedDir, options, readSourceFiles(snapshotDir));
     }
 
     /**
-     * As {@link #load(Path, Path, ModelRuntimeOptions)}, for a caller that has just verified the checkpoint's
-     * sha256 (the model cache checks every blob against its name before a load): the conversion is keyed by it
-     * without hashing the checkpoint a second time, which is a tenth of a warm start.
+     * As {@link #load(Path, Path, ModelRuntimeOptions)}, for a caller that has just verified the files and learnt
+     * their sizes and sha256 (the model cache checks every blob against its name before a load): the model reports
+     * them as its {@link #sourceFiles()}, and the conversion is keyed by the checkpoint's sha256 without hashing the
+     * checkpoint a second time.
      *
-     * @param verifiedCheckpointSha256 the checkpoint's verified sha256, or null to compute it
+     * @param sourceFiles the files of {@code snapshotDir} with their verified sizes and sha256; when the checkpoint
+     *                    is not among them, it is hashed
      */
     public static EcapaModel load(Path snapshotDir, Path convertedDir, ModelRuntimeOptions options,
-                                  String verifiedCheckpointSha256) throws ModelFormatException {
-        EcapaHyperparams params = EcapaHyperparams.read(snapshotDir.resolve(HYPERPARAMS_FILE));
-        EmbeddingNormalization normalization = EmbeddingNormalization.read(snapshotDir.resolve(NORMALIZATION_FILE),
-                params.linNeurons());
-        ConversionInfo conversion = convert(snapshotDir, convertedDir, params, verifiedCheckpointSha256);
+                                  List<SourceFile> sourceFiles) throws ModelFormatException {
+        EcapaHyperparams params = EcapaHyperparams.read(snapshotDir.resolve(SpeechbrainEcapa.HYPERPARAMS_FILE));
+        EmbeddingNormalization normalization = EmbeddingNormalization.read(
+                snapshotDir.resolve(SpeechbrainEcapa.NORMALIZATION_FILE), params.linNeurons());
+        String checkpointSha256 = sourceFiles.stream()
+                .filter(file -> file.name().equals(SpeechbrainEcapa.CHECKPOINT_FILE))
+                .map(SourceFile::sha256).findFirst().orElse(null);
+        ConversionInfo conversion = convert(snapshotDir, convertedDir, params, checkpointSha256);
         OrtEnvironment environment = environment();
         OrtSession session = openSession(environment, conversion.onnxPath(), options);
         try {
@@ -82,17 +89,18 @@ public final class EcapaModel implements AutoCloseable {
             closeQuietly(session, e);
             throw e;
         }
-        return new EcapaModel(params, normalization, conversion, environment, session);
+        return new EcapaModel(params, normalization, conversion, List.copyOf(sourceFiles), environment, session);
     }
 
     /** Converts (or finds the cached conversion of) the checkpoint without opening a session. */
     public static ConversionInfo convert(Path snapshotDir, Path convertedDir) throws ModelFormatException {
-        return convert(snapshotDir, convertedDir, EcapaHyperparams.read(snapshotDir.resolve(HYPERPARAMS_FILE)), null);
+        return convert(snapshotDir, convertedDir,
+                EcapaHyperparams.read(snapshotDir.resolve(SpeechbrainEcapa.HYPERPARAMS_FILE)), null);
     }
 
     private static ConversionInfo convert(Path snapshotDir, Path convertedDir, EcapaHyperparams params,
                                           String verifiedCheckpointSha256) throws ModelFormatException {
-        Path checkpoint = snapshotDir.resolve(CHECKPOINT_FILE);
+        Path checkpoint = snapshotDir.resolve(SpeechbrainEcapa.CHECKPOINT_FILE);
         String checkpointSha256 = verifiedCheckpointSha256 != null ? verifiedCheckpointSha256
                 : checkpointSha256(checkpoint);
         Path entryDir = convertedDir.resolve(checkpointSha256 + "-ecapa-c" + CONVERTER_VERSION);
@@ -103,15 +111,32 @@ public final class EcapaModel implements AutoCloseable {
                     "checkpoint_sha256", checkpointSha256,
                     "converter_version", Integer.toString(CONVERTER_VERSION))), out);
         });
-        return new ConversionInfo(entry.modelFile(), checkpointSha256, CONVERTER_VERSION, entry.convertedNow(),
-                entry.conversionMillis());
+        return new ConversionInfo(entry.modelFile(), entry.sizeBytes(), checkpointSha256, CONVERTER_VERSION,
+                entry.convertedNow(), entry.conversionMillis());
+    }
+
+    /** The format's files present in {@code snapshotDir}, each read once for its size and sha256. */
+    private static List<SourceFile> readSourceFiles(Path snapshotDir) throws ModelFormatException {
+        List<SourceFile> files = new ArrayList<>();
+        for (String name : SpeechbrainEcapa.FORMAT.allFiles()) {
+            Path file = snapshotDir.resolve(name);
+            if (Files.isRegularFile(file)) {
+                try {
+                    files.add(new SourceFile(name, Files.size(file), FileDigests.sha256(file)));
+                } catch (IOException e) {
+                    throw new ModelFormatException(name + ": cannot read " + file + " (" + e + ")", e);
+                }
+            }
+        }
+        return List.copyOf(files);
     }
 
     private static String checkpointSha256(Path checkpoint) throws ModelFormatException {
         try {
-            return ConvertedModelStore.sha256(checkpoint);
+            return FileDigests.sha256(checkpoint);
         } catch (IOException e) {
-            throw new ModelFormatException(CHECKPOINT_FILE + ": cannot read " + checkpoint + " (" + e + ")", e);
+            throw new ModelFormatException(SpeechbrainEcapa.CHECKPOINT_FILE + ": cannot read " + checkpoint + " (" + e
+                    + ")", e);
         }
     }
 
@@ -179,6 +204,11 @@ public final class EcapaModel implements AutoCloseable {
 
     public ConversionInfo conversion() {
         return conversion;
+    }
+
+    /** The repository files the model was loaded from, with the sizes and sha256 known at load: reads nothing. */
+    public List<SourceFile> sourceFiles() {
+        return sourceFiles;
     }
 
     public String onnxRuntimeVersion() {

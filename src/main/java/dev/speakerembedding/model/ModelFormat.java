@@ -1,4 +1,4 @@
-package dev.speakerembedding.hub;
+package dev.speakerembedding.model;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -7,22 +7,20 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Which files of a repository make up a model of one format, so that file names live in one place
- * instead of being scattered through the code.
+ * A model format's identity: the name GET /v1/model reports and the repository files a model of this format is made
+ * of. The hub is handed the file lists and knows nothing else of the format.
  *
- * @param requiredFiles fetched, verified and required for the model to count as cached
- * @param optionalFiles fetched when the Hub has them; a 404 for one of them is not an error
+ * @param name          e.g. {@code speechbrain-ecapa}
+ * @param requiredFiles the files without which the model cannot load
+ * @param optionalFiles files used when the repository has them
  */
 public record ModelFormat(String name, List<String> requiredFiles, List<String> optionalFiles) {
 
-    /** speechbrain's ECAPA-TDNN speaker recognition model (e.g. speechbrain/spkrec-ecapa-voxceleb). */
-    public static final ModelFormat SPEECHBRAIN_ECAPA = new ModelFormat("speechbrain-ecapa",
-            List.of("hyperparams.yaml", "embedding_model.ckpt", "mean_var_norm_emb.ckpt", "classifier.ckpt",
-                    "label_encoder.txt"),
-            List.of());
-
     public ModelFormat {
         Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("A model format needs a name");
+        }
         requiredFiles = List.copyOf(requiredFiles);
         optionalFiles = List.copyOf(optionalFiles);
         if (requiredFiles.isEmpty()) {
@@ -30,11 +28,6 @@ public record ModelFormat(String name, List<String> requiredFiles, List<String> 
         }
         Set<String> seen = new HashSet<>();
         for (String file : allFiles(requiredFiles, optionalFiles)) {
-            try {
-                Names.validateFilename(file);
-            } catch (UnsafeNameException e) {
-                throw new IllegalArgumentException("Model format " + name + ": " + e.getMessage(), e);
-            }
             if (!seen.add(file)) {
                 throw new IllegalArgumentException("Model format " + name + " lists " + file + " twice");
             }

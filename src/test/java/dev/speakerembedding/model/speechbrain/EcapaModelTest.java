@@ -1,5 +1,11 @@
-package dev.speakerembedding.model;
+package dev.speakerembedding.model.speechbrain;
 
+import dev.speakerembedding.files.FileDigests;
+import dev.speakerembedding.model.ConversionInfo;
+import dev.speakerembedding.model.ConvertedModelStore;
+import dev.speakerembedding.model.ModelFormatException;
+import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.SourceFile;
 import dev.speakerembedding.testing.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +43,36 @@ class EcapaModelTest {
                 info.onnxPath());
         assertEquals(SMALL_SHA256, info.checkpointSha256());
         assertTrue(info.convertedNow());
+    }
+
+    @Test
+    void aLoadGivenVerifiedFilesReportsThemAndKeysTheConversionByTheirCheckpointHashWithoutHashing()
+            throws ModelFormatException, IOException {
+        // Not the checkpoint's real hash: a load that hashed the file would find the real one.
+        String claimed = "ab".repeat(32);
+        List<SourceFile> verified = List.of(new SourceFile(SpeechbrainEcapa.HYPERPARAMS_FILE, 7, "cd".repeat(32)),
+                new SourceFile(SpeechbrainEcapa.CHECKPOINT_FILE, 11, claimed));
+        try (EcapaModel model = EcapaModel.load(SMALL, converted, ModelRuntimeOptions.defaults(), verified)) {
+            assertEquals(verified, model.sourceFiles());
+            assertEquals(claimed, model.conversion().checkpointSha256());
+            assertEquals(converted.resolve(claimed + "-ecapa-c" + EcapaModel.CONVERTER_VERSION),
+                    model.conversion().onnxPath().getParent());
+            assertEquals(Files.size(model.conversion().onnxPath()), model.conversion().onnxSizeBytes());
+        }
+    }
+
+    @Test
+    void aLoadWithoutVerifiedFilesHashesTheFormatsFilesItFinds() throws ModelFormatException, IOException {
+        try (EcapaModel model = EcapaModel.load(SMALL, converted, ModelRuntimeOptions.defaults())) {
+            List<String> names = model.sourceFiles().stream().map(SourceFile::name).toList();
+            assertTrue(names.containsAll(List.of(SpeechbrainEcapa.HYPERPARAMS_FILE, SpeechbrainEcapa.CHECKPOINT_FILE,
+                    SpeechbrainEcapa.NORMALIZATION_FILE)), names.toString());
+            for (SourceFile file : model.sourceFiles()) {
+                assertEquals(Files.size(SMALL.resolve(file.name())), file.sizeBytes(), file.name());
+                assertEquals(FileDigests.sha256(SMALL.resolve(file.name())), file.sha256(), file.name());
+            }
+            assertEquals(SMALL_SHA256, model.conversion().checkpointSha256());
+        }
     }
 
     @Test
