@@ -48,7 +48,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class ProfileIndex<K extends Comparable<? super K>> {
 
-    /** Below this many rows a second thread costs more to start than it saves. */
+    /**
+     * Below this many rows a whole search is a few milliseconds of one core, little beside the cost of handing
+     * half of it to another thread.
+     */
     public static final int DEFAULT_PARALLEL_MIN_ROWS = 50_000;
     private static final int MIN_GROWTH_ROWS = 1024;
     private static final long MAX_MATRIX_FLOATS = Integer.MAX_VALUE - 8;
@@ -141,8 +144,8 @@ public final class ProfileIndex<K extends Comparable<? super K>> {
     }
 
     /**
-     * Adds or replaces many profiles under one write (the load at start): all are checked before any is stored,
-     * and the matrix grows once.
+     * Adds or replaces many profiles under one write (a batch of the load at start): all are checked before any
+     * is stored, and the matrix grows at most once (to exactly the size needed when the index is empty).
      *
      * @throws InvalidVectorException when one vector is invalid; the index is unchanged
      */
@@ -161,8 +164,24 @@ public final class ProfileIndex<K extends Comparable<? super K>> {
                     added++;
                 }
             }
-            ensureCapacity(size + added, true);
+            ensureCapacity(size + added, size == 0);
             units.forEach(this::putLocked);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Makes room for {@code rows} profiles in all, so that a load of known size (the store's count) grows the
+     * matrix once, to exactly that size, instead of a quarter at a time.
+     */
+    public void reserve(int rows) {
+        if (rows < 0) {
+            throw new IllegalArgumentException("rows must not be negative, got " + rows);
+        }
+        lock.writeLock().lock();
+        try {
+            ensureCapacity(rows, true);
         } finally {
             lock.writeLock().unlock();
         }
