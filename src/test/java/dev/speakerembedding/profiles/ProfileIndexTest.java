@@ -199,6 +199,23 @@ class ProfileIndexTest {
     }
 
     @Test
+    void reserveSizesTheMatrixForALoadOfKnownSize() {
+        ProfileIndex<Integer> index = new ProfileIndex<>(4);
+        index.reserve(3000);
+        assertEquals(3000L * 4 * Float.BYTES, index.matrixBytes());
+        for (int batch = 0; batch < 3; batch++) {
+            Map<Integer, float[]> vectors = new LinkedHashMap<>();
+            for (int i = 0; i < 1000; i++) {
+                vectors.put(batch * 1000 + i, new float[] {1, i, batch, 0});
+            }
+            index.putAll(vectors);
+        }
+        assertEquals(3000, index.size());
+        assertEquals(3000L * 4 * Float.BYTES, index.matrixBytes());
+        assertThrows(IllegalArgumentException.class, () -> index.reserve(-1));
+    }
+
+    @Test
     void aSplitScanGivesTheSameAnswerAsOneThread() {
         Random random = new Random(15);
         Map<String, float[]> vectors = randomProfiles(random, 4001);
