@@ -11,11 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -37,8 +33,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link ProfileScoring#verify} computes them, so identify and verify report the same number for the same profile
  * and probe. Rows whose float32 scores differ by less than float32 rounding (about 1e-7) may be ranked in either
  * order before the final sort. With a scan executor and more than one scan thread, indexes of at least
- * {@code parallelMinRows} rows are scanned in that many parts at once; the calling thread scans parts too and
- * takes over any part the executor has not started, so a busy executor slows a search but never blocks it.
+ * {@code parallelMinRows} rows are scanned in that many parts at once ({@link RowScan}).
  *
  * <p>Memory: {@code 4 x dimension} bytes per row of capacity (capacity grows by a quarter at a time, and for the
  * moment of growing both arrays exist), plus the id, its reference and a hash map entry per profile. Deleted rows
@@ -316,110 +311,14 @@ public final class ProfileIndex<K extends Comparable<? super K>> {
     private TopScores<K> scanRows(int[] rows, float[] unit, int kept) {
         TopScores<K> best = new TopScores<>(kept, ids);
         for (int row : rows) {
-            best.offer(row, dot(matrix, row * dimension, unit));
+            best.offer(row, RowScan.dot(matrix, row * dimension, unit));
         }
         return best;
     }
 
     private TopScores<K> scanAll(float[] unit, int kept) {
         int parts = scanExecutor == null || size < parallelMinRows ? 1 : Math.min(scanThreads, size);
-        if (parts == 1) {
-            return scanRange(matrix, ids, unit, 0, size, kept);
-        }
-        float[] m = matrix;
-        Object[] rowIds = ids;
-        int n = size;
-        int chunk = (n + parts - 1) / parts;
-        @SuppressWarnings("unchecked")
-        TopScores<K>[] results = new TopScores[parts];
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(parts);
-        Runnable worker = () -> {
-            for (int p = next.getAndIncrement(); p < parts; p = next.getAndIncrement()) {
-                try {
-                    results[p] = scanRange(m, rowIds, unit, p * chunk, Math.min(n, (p + 1) * chunk), kept);
-                } catch (RuntimeException | Error e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    done.countDown();
-                }
-            }
-        };
-        for (int helper = 1; helper < parts; helper++) {
-            try {
-                scanExecutor.execute(worker);
-            } catch (RejectedExecutionException e) {
-                break;
-            }
-        }
-        worker.run();
-        awaitUninterruptibly(done);
-        if (failure.get() != null) {
-            throw new IllegalStateException("a part of the profile search failed", failure.get());
-        }
-        TopScores<K> merged = new TopScores<>(kept, rowIds);
-        for (TopScores<K> part : results) {
-            merged.offerAll(part);
-        }
-        return merged;
-    }
-
-    /** The parts' threads read the matrix under this thread's read lock, so it must outwait them. */
-    private static void awaitUninterruptibly(CountDownLatch done) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private TopScores<K> scanRange(float[] m, Object[] rowIds, float[] unit, int fromRow, int toRow, int kept) {
-        TopScores<K> best = new TopScores<>(kept, rowIds);
-        int d = dimension;
-        for (int row = fromRow, offset = fromRow * d; row < toRow; row++, offset += d) {
-            float score = dot(m, offset, unit);
-            if (score >= best.floor()) {
-                best.offer(row, score);
-            }
-        }
-        return best;
-    }
-
-    /** float32 dot product with eight independent sums, so the additions do not wait on each other. */
-    static float dot(float[] m, int offset, float[] v) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        float s4 = 0;
-        float s5 = 0;
-        float s6 = 0;
-        float s7 = 0;
-        int d = v.length;
-        int i = 0;
-        for (; i + 8 <= d; i += 8) {
-            int o = offset + i;
-            s0 += m[o] * v[i];
-            s1 += m[o + 1] * v[i + 1];
-            s2 += m[o + 2] * v[i + 2];
-            s3 += m[o + 3] * v[i + 3];
-            s4 += m[o + 4] * v[i + 4];
-            s5 += m[o + 5] * v[i + 5];
-            s6 += m[o + 6] * v[i + 6];
-            s7 += m[o + 7] * v[i + 7];
-        }
-        for (; i < d; i++) {
-            s0 += m[offset + i] * v[i];
-        }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+        return RowScan.scan(matrix, ids, size, unit, kept, parts, scanExecutor);
     }
 
     @SuppressWarnings("unchecked")
