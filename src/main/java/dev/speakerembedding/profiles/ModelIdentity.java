@@ -1,0 +1,125 @@
+package dev.speakerembedding.profiles;
+
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What made a vector: two vectors may be compared only when their identities are equal (record equality is the
+ * definition of "same model"). Every field is one that changes the numbers.
+ *
+ * <p>Not in it: the {@code unit_length} option, because stored vectors are always unit-length and cosine scoring
+ * ignores length; the revision name asked for ({@code main}), because the resolved commit is what decides; the
+ * device and thread count, which change rounding only.
+ *
+ * <p>The {@link #key() key} is the form stored beside every vector and compared on load, e.g.
+ * {@code v1;family=speechbrain-ecapa;repo=speechbrain/spkrec-ecapa-voxceleb;commit=<40 hex>;dim=192;norm=raw;precision=fp32}.
+ * It needs no escaping: every field is restricted to characters that cannot be a separator.
+ *
+ * @param family        the model family and its front end, e.g. {@value #SPEECHBRAIN_ECAPA}
+ * @param repoId        the Hub repository, e.g. {@code speechbrain/spkrec-ecapa-voxceleb}
+ * @param commit        the resolved commit, 40 lowercase hexadecimal digits
+ * @param dimension     values per vector
+ * @param normalization what was done to the model's output before it was stored
+ * @param precision     the numeric precision the model ran in, e.g. {@value #FP32}
+ */
+public record ModelIdentity(String family, String repoId, String commit, int dimension, Normalization normalization,
+                            String precision) {
+
+    /** The only family today: speechbrain's ECAPA-TDNN checkpoint converted to ONNX. */
+    public static final String SPEECHBRAIN_ECAPA = "speechbrain-ecapa";
+    public static final String FP32 = "fp32";
+    /** Bumped when the key's layout changes; keys of another version are refused, never guessed at. */
+    static final String KEY_VERSION = "v1";
+    /** Bounds the stored key so that a database column can hold any valid one. */
+    public static final int MAX_KEY_LENGTH = 512;
+    static final int MAX_DIMENSION = 65_536;
+
+    private static final Pattern TOKEN = Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
+    private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+    private static final Pattern KEY = Pattern.compile(KEY_VERSION + ";family=([^;]*);repo=([^;]*);commit=([^;]*)"
+            + ";dim=([0-9]{1,6});norm=([^;]*);precision=([^;]*)");
+
+    /** The vector handed to scoring, before any unit-length scaling. */
+    public enum Normalization {
+        /** The model's output as it is ({@code encode_batch(normalize=False)}). */
+        RAW("raw"),
+        /** speechbrain's {@code mean_var_norm_emb}: the checkpoint's global mean subtracted. */
+        MEAN_VAR_NORM("mean_var_norm");
+
+        private final String keyValue;
+
+        Normalization(String keyValue) {
+            this.keyValue = keyValue;
+        }
+
+        public String keyValue() {
+            return keyValue;
+        }
+
+        static Normalization fromKeyValue(String value) {
+            for (Normalization n : values()) {
+                if (n.keyValue.equals(value)) {
+                    return n;
+                }
+            }
+            throw new IllegalArgumentException("unknown normalization '" + value + "' in model identity key");
+        }
+    }
+
+    public ModelIdentity {
+        require(family, TOKEN, "family");
+        require(repoId, REPO_ID, "repository id");
+        require(commit, COMMIT, "commit (40 lowercase hexadecimal digits)");
+        Objects.requireNonNull(normalization, "normalization");
+        require(precision, TOKEN, "precision");
+        if (dimension < 1 || dimension > MAX_DIMENSION) {
+            throw new IllegalArgumentException("dimension must be in 1.." + MAX_DIMENSION + ", got " + dimension);
+        }
+    }
+
+    /** The identity of today's only family in float32. */
+    public static ModelIdentity speechbrainEcapa(String repoId, String commit, int dimension,
+                                                 Normalization normalization) {
+        return new ModelIdentity(SPEECHBRAIN_ECAPA, repoId, commit, dimension, normalization, FP32);
+    }
+
+    /** The canonical string form: equal identities give equal keys and different ones different keys. */
+    public String key() {
+        return KEY_VERSION + ";family=" + family + ";repo=" + repoId + ";commit=" + commit + ";dim=" + dimension
+                + ";norm=" + normalization.keyValue() + ";precision=" + precision;
+    }
+
+    /**
+     * Reads a {@link #key()} back.
+     *
+     * @throws IllegalArgumentException when the text is not a key of this version with valid fields
+     */
+    public static ModelIdentity parse(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.length() > MAX_KEY_LENGTH) {
+            throw new IllegalArgumentException("model identity key is " + key.length() + " characters, at most "
+                    + MAX_KEY_LENGTH + " expected");
+        }
+        Matcher m = KEY.matcher(key);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a " + KEY_VERSION + " model identity key: expected " + KEY_VERSION
+                    + ";family=...;repo=...;commit=...;dim=...;norm=...;precision=...");
+        }
+        return new ModelIdentity(m.group(1), m.group(2), m.group(3), Integer.parseInt(m.group(4)),
+                Normalization.fromKeyValue(m.group(5)), m.group(6));
+    }
+
+    @Override
+    public String toString() {
+        return key();
+    }
+
+    private static void require(String value, Pattern pattern, String what) {
+        Objects.requireNonNull(value, what);
+        if (!pattern.matcher(value).matches()) {
+            throw new IllegalArgumentException("invalid " + what + " '" + value + "' in model identity");
+        }
+    }
+}
