@@ -32,9 +32,9 @@ RUN --mount=type=secret,id=hf_token,required=false \
 
 # ---- runtime ----
 # Open Liberty's images run Eclipse OpenJ9 (IBM Semeru), not the HotSpot JVM the README's figures were measured on:
-# jvm.options holds only options both accept, and the heap a first-start conversion used is given back on both
-# (lifecycle/HeapRelease: a full collection on HotSpot, a lowered soft heap limit for one collection on OpenJ9;
-# OpenJ9's idle tuning, on by default in containers, releases free heap pages after 180 s idle as well).
+# jvm.options holds only options both document, and the heap a first-start conversion used is given back by each
+# JVM's own means (lifecycle/HeapRelease: a full collection on HotSpot; on OpenJ9, best effort, a lowered soft heap
+# limit for one collection, and OpenJ9's idle tuning, on by default in containers, after 180 s idle).
 FROM icr.io/appcafe/open-liberty:kernel-slim-java17-openj9-ubi
 
 ARG VERSION=1.0.0

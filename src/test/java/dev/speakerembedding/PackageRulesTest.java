@@ -90,6 +90,24 @@ class PackageRulesTest {
         assertEquals(Set.of(), outside, "the hub may use only the file utilities");
     }
 
+    /** Beside the imports: no model family, format or file name of one may be written into the hub's code. */
+    @Test
+    void theHubNamesNoModelFormatOrItsFiles() throws IOException {
+        Pattern modelWords = Pattern.compile("(?i)speechbrain|ecapa|wespeaker|3d-speaker|nemo|sherpa|hyperparams"
+                + "|\\.ckpt\\b|\\.onnx\\b|label_encoder|mean_var_norm");
+        Map<String, List<String>> found = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(SOURCES.resolve(ROOT.replace('.', '/')).resolve("hub"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                List<String> hits = Files.readAllLines(file).stream().filter(l -> modelWords.matcher(l).find())
+                        .map(String::strip).toList();
+                if (!hits.isEmpty()) {
+                    found.put(file.getFileName().toString(), hits);
+                }
+            }
+        }
+        assertEquals(Map.of(), found, "the hub knows files and bytes only");
+    }
+
     @Test
     void theFileUtilitiesDependOnNothingOfTheProject() {
         assertEquals(Set.of(), DEPENDENCIES.get("files"));

@@ -30,7 +30,7 @@ public class ServiceConfig {
     public static final String DEFAULT_RETRY_INITIAL_DELAY_SECONDS = "5";
     public static final String DEFAULT_RETRY_MAX_DELAY_SECONDS = "300";
     public static final String DEFAULT_PROGRESS_INTERVAL_SECONDS = "5";
-    public static final String DEFAULT_WORKER_STALL_TIMEOUT_SECONDS = "600";
+    public static final String DEFAULT_WORKER_STALL_TIMEOUT_SECONDS = "1200";
     public static final String DEFAULT_INTRA_OP_THREADS = "0";
     public static final String DEFAULT_MAX_REQUEST_BYTES = "33554432";
     public static final String DEFAULT_MAX_AUDIO_SECONDS = "120";
@@ -277,7 +277,8 @@ public class ServiceConfig {
 
     /**
      * Longest time a model load attempt may go without progress (a state change, downloaded bytes) before liveness
-     * reports the worker as wedged; at least 10 s.
+     * reports the worker as wedged; at least 10 s. The default stays above the 10 minutes a replica may wait for
+     * another one's lock on a shared cache (a blob download, a conversion), which reports no progress.
      */
     public Duration workerStallTimeout() {
         return Duration.ofSeconds(Math.max(10, modelWorkerStallTimeoutSeconds));

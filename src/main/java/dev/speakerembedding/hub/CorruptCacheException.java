@@ -19,7 +19,7 @@ public class CorruptCacheException extends HubException {
         this.actual = actual;
     }
 
-    /** The file name inside the repository, e.g. {@code embedding_model.ckpt}. */
+    /** The file name inside the repository, e.g. {@code config.json}. */
     public String fileName() {
         return fileName;
     }

@@ -5,10 +5,17 @@ import java.util.Locale;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Receives download progress; called on the downloading thread, at most once per progress interval per file. */
+/**
+ * Receives download progress on the downloading thread: {@link #progress} at most once per progress interval per
+ * file (for logs), {@link #bytesArrived} whenever a piece of a body arrives (for watchdogs, so it must be cheap).
+ */
 public interface DownloadListener {
 
     void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond);
+
+    /** Bytes of a body arrived: the transfer is alive, whatever the progress interval. */
+    default void bytesArrived() {
+    }
 
     /**
      * @param downloaded false when the file was already in the cache and nothing was fetched

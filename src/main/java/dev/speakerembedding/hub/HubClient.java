@@ -660,6 +660,7 @@ public final class HubClient {
         }
 
         void update(long doneBytes) {
+            listener.bytesArrived();
             long now = System.nanoTime();
             long elapsedNanos = now - lastNanos;
             if (elapsedNanos < intervalNanos) {

@@ -24,8 +24,11 @@ final class HeapRelease {
 
     private static final Logger LOG = Logger.getLogger(HeapRelease.class.getName());
 
-    /** Headroom over the live heap while the soft limit is lowered, so the collection itself has room. */
-    static final double SOFT_LIMIT_HEADROOM = 1.5;
+    /**
+     * Room left above the live heap while the soft limit is lowered: requests that need no model (comparing two
+     * embeddings) are served meanwhile and may buffer uploads, so the lowered limit must not starve them.
+     */
+    static final long SOFT_LIMIT_HEADROOM_BYTES = 256L << 20;
 
     /** The JVM's run-time soft heap limit, where it has one (OpenJ9's {@code -Xsoftmx}). */
     interface SoftHeapLimit {
@@ -52,16 +55,26 @@ final class HeapRelease {
         return new HeapRelease(System::gc, memory, OpenJ9SoftLimit.of(memory));
     }
 
-    /** Collects, and on a JVM with a soft heap limit makes the collection contract the heap. */
+    /**
+     * Collects, and on a JVM with a soft heap limit makes the collection contract the heap. Never throws: giving
+     * memory back is an optimisation, and a failure must not fail the model load it follows.
+     */
     void release() {
         collect.run();
         if (softLimit.isEmpty()) {
             return;
         }
         SoftHeapLimit limit = softLimit.get();
-        long original = limit.maxHeapBytes();
-        long live = memory.getHeapMemoryUsage().getUsed();
-        long lowered = Math.max(limit.minHeapBytes(), (long) (live * SOFT_LIMIT_HEADROOM));
+        long original;
+        long lowered;
+        try {
+            original = limit.maxHeapBytes();
+            long live = memory.getHeapMemoryUsage().getUsed();
+            lowered = Math.max(limit.minHeapBytes(), live + SOFT_LIMIT_HEADROOM_BYTES);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "The soft heap limit cannot be read; the heap stays as the collector left it", e);
+            return;
+        }
         if (lowered >= original) {
             return;
         }
@@ -71,7 +84,11 @@ final class HeapRelease {
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "The soft heap limit could not be lowered; the heap stays as the collector left it", e);
         } finally {
-            limit.setMaxHeapBytes(original);
+            try {
+                limit.setMaxHeapBytes(original);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "The soft heap limit could not be restored to " + original + " bytes", e);
+            }
         }
     }
 

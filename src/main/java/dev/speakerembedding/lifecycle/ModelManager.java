@@ -227,7 +227,8 @@ public final class ModelManager implements AutoCloseable {
                             e, attemptNumber);
                     continue;
                 }
-                fail("The model files do not form a supported model: " + e.getMessage(), e, attemptNumber);
+                fail("The model files do not form a supported model: " + e.getMessage()
+                        + " (check EMBEDDING_MODEL and MODEL_REVISION)", e, attemptNumber);
                 return;
             } catch (RuntimeException | Error e) {
                 switch (UnexpectedFailure.of(e)) {
@@ -265,7 +266,7 @@ public final class ModelManager implements AutoCloseable {
 
     private void fail(String message, Throwable cause, int attemptNumber) {
         LOG.log(Level.SEVERE, "Model " + settings.ref().repoId() + " cannot be loaded: " + message
-                + " (no further attempts; fix the configuration and restart)", cause);
+                + " (no further attempts in this process)", cause);
         status.updateAndGet(s -> new LifecycleStatus(LifecycleState.FAILED, s.commit(), message, null, null, null,
                 attemptNumber));
     }
@@ -318,6 +319,11 @@ public final class ModelManager implements AutoCloseable {
                 progressed(Duration.ZERO);
                 status.updateAndGet(s -> s.state() == LifecycleState.CHECKING_CACHE ? s.with(LifecycleState.DOWNLOADING) : s);
                 delegate.progress(file, bytesDone, bytesTotal, bytesPerSecond);
+            }
+
+            @Override
+            public void bytesArrived() {
+                progressed(Duration.ZERO);
             }
 
             @Override

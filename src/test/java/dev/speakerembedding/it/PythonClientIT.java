@@ -197,10 +197,6 @@ class PythonClientIT {
         return s;
     }
 
-    private static double cosine(float[] a, float[] b) {
-        return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
-    }
-
     /** camelCase operationId to the method name the python generator gives it. */
     private static String snakeCase(String operationId) {
         Matcher m = Pattern.compile("([a-z0-9])([A-Z])").matcher(operationId);
@@ -295,7 +291,7 @@ class PythonClientIT {
         float[] f3 = firstEmbedding(value("embed_f3", "EmbeddingResponse"));
         JsonObject r = value("compare", "VerificationResponse");
         double score = finite(r, "score");
-        assertEquals(cosine(chirp, f3), score, 1e-6, "the cosine of the two embeddings, computed here");
+        assertEquals(Npy.cosine(chirp, f3), score, 1e-6, "the cosine of the two embeddings, computed here");
         assertEquals(CHIRP_VS_F3, score, SCORE_TOLERANCE, "what POST /v1/verify scores for the two files");
         assertEquals(0.25, finite(r, "threshold"));
         assertTrue(r.getBoolean("same_speaker"));

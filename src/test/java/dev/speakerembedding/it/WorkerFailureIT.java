@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.speakerembedding.testing.LibertyServer;
+import dev.speakerembedding.testing.SharedConformance;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import jakarta.json.JsonObject;
 import java.nio.file.Files;
@@ -92,6 +93,34 @@ class WorkerFailureIT {
                 JsonObject status = json(server.get("/v1/status").body());
                 assertEquals("unhealthy", status.getString("status"));
                 assertEquals(reason, status.getString("error"));
+                assertEquals(503, server.get("/health/ready").statusCode());
+            }
+        }
+    }
+
+    @Test
+    void outOfMemoryWhileConvertingTurnsLivenessDownWithTheReason() throws Exception {
+        // A real OutOfMemoryError: the full-size checkpoint converted in a heap too small for it. (Without ../shared
+        // beside the clone the test is skipped by SharedConformance; on CI it always runs.)
+        Path fullModel = SharedConformance.require("full");
+        Path cache = tmp.resolve("cache");
+        try (HubStandIn hub = HubStandIn.start()) {
+            hub.addRepo("conformance/ecapa-full", null, fullModel, false);
+            Map<String, String> env = env(hub, cache);
+            env.put("EMBEDDING_MODEL", "conformance/ecapa-full");
+            // Later options win: this heap replaces jvm.options' 768 MiB, and the JVM must not exit on the error
+            // (in production it does, -XX:+ExitOnOutOfMemoryError, which is a restart too).
+            env.put("JVM_ARGS", "-Xmx160m -XX:-ExitOnOutOfMemoryError");
+            try (LibertyServer server = LibertyServer.start(env, tmp.resolve("run"))) {
+                server.awaitResponse("/health/live", r -> r.statusCode() == 503, READY_TIMEOUT);
+                JsonObject live = checkData(server.get("/health/live").body());
+                assertEquals("FAILED", live.getString("state"));
+                assertTrue(live.getString("restart_reason").contains("java.lang.OutOfMemoryError"),
+                        live.getString("restart_reason"));
+                JsonObject status = json(server.get("/v1/status").body());
+                assertEquals("unhealthy", status.getString("status"));
+                assertEquals("FAILED", status.getString("state"));
+                assertTrue(status.getString("error").contains("restart"), status.getString("error"));
                 assertEquals(503, server.get("/health/ready").statusCode());
             }
         }

@@ -314,4 +314,31 @@ class ModelManagerTest {
             }
         }
     }
+
+    @Test
+    void aSlowDownloadIsProgressEvenWhenItsLogLinesAreRare() throws Exception {
+        try (HubStandIn hub = HubStandIn.start()) {
+            hub.addRepo(REPO, null, Npy.conformanceDir().resolve("small"), false);
+            // A piece every 100 ms, a log line at most once a minute, and a 2 s stall timeout.
+            hub.setSlowdown(Duration.ofMillis(100), 4096);
+            HubSettings settings = new HubSettings(hub.endpoint(), Secret.none(), Duration.ofSeconds(2),
+                    Duration.ofSeconds(5), 1, Duration.ofSeconds(60), Duration.ofMillis(10), Duration.ofMillis(50));
+            HubCache hubCache = new HubCache(tmp.resolve("cache"));
+            ModelManager.Settings s = new ModelManager.Settings(RepoRef.of(REPO, "main"), Components.REPO_FILES,
+                    false, Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(2));
+            try (ModelManager m = new ModelManager(s, hubCache, listener -> new ModelFetcher(hubCache,
+                    new HubClient(settings), listener), snapshot -> new SpeakerEmbedder(EcapaModel.load(
+                            snapshot.snapshotDir(), tmp.resolve("onnx"), ModelRuntimeOptions.defaults())))) {
+                m.start();
+                int checks = 0;
+                while (m.status().state() != LifecycleState.READY) {
+                    assertTrue(m.health().live(), "state " + m.status().state() + ": " + m.health().reason());
+                    checks++;
+                    Thread.sleep(50);
+                    assertTrue(checks < 2400, "not ready within 2 minutes: " + m.status());
+                }
+                assertTrue(checks > 20, "the download took a while (" + checks + " checks)");
+            }
+        }
+    }
 }

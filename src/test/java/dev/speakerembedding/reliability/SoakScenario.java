@@ -158,7 +158,8 @@ class SoakScenario {
                                 + " max %s, %d samples)", ProcessMemory.mb(rss.get(0)[1]),
                         ProcessMemory.mb(rss.get(rss.size() - 1)[1]), ProcessMemory.mb(firstMinute),
                         ProcessMemory.mb(lastMinute), ProcessMemory.mb(minRss), ProcessMemory.mb(maxRss), rss.size());
-                boolean flat = lastMinute - firstMinute <= FLAT_TOLERANCE_KB;
+                // No samples in either minute means memory was not measured: that is not "flat".
+                boolean flat = firstMinute > 0 && lastMinute > 0 && lastMinute - firstMinute <= FLAT_TOLERANCE_KB;
                 report.write(errorCount == 0 && flat ? "PASS" : "FAIL");
                 assertEquals(0, errorCount, "errors during the soak: " + errors);
                 assertTrue(flat, "resident memory grew from " + ProcessMemory.mb(firstMinute) + " to "
