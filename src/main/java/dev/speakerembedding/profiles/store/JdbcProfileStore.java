@@ -212,7 +212,7 @@ public final class JdbcProfileStore implements ProfileStore {
                     e.speechSeconds(), now));
         }
         return jdbc.inTransaction("store enrollments",
-                e -> SqlErrors.isForeignKeyViolation(e) ? new ProfileNotFoundException(id) : null,
+                e -> SqlErrors.isMissingParent(e) ? new ProfileNotFoundException(id) : null,
                 connection -> {
                     lockProfile(connection, id, now);
                     try (PreparedStatement insert = connection.prepareStatement("INSERT INTO enrollments ("

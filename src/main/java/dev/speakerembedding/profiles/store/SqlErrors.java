@@ -50,8 +50,10 @@ final class SqlErrors {
         return "23505".equals(sqlState(e));
     }
 
-    static boolean isForeignKeyViolation(SQLException e) {
-        return "23503".equals(sqlState(e));
+    /** A row whose parent is missing: PostgreSQL's 23503, H2's 23506 (H2's 23503 is a parent with children). */
+    static boolean isMissingParent(SQLException e) {
+        String state = sqlState(e);
+        return "23503".equals(state) || "23506".equals(state);
     }
 
     static boolean isUnavailable(Throwable t) {

@@ -45,7 +45,7 @@ class PostgresProfileStoreTest extends ProfileStoreContract {
         } catch (SQLException e) {
             if (SqlErrors.isUnavailable(e)) {
                 fail("PostgreSQL is not reachable at " + HOST + ":" + PORT + " (database " + DATABASE + ", user "
-                        + USER + "): " + e.getMessage() + ". " + START_HINT, e);
+                        + USER + "): " + e.getMessage().replaceAll("\\.+$", "") + ". " + START_HINT, e);
             }
             throw e;
         }
