@@ -20,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The store's contract on the embedded default: H2 in file mode, in a directory of this test class's own. */
 class H2ProfileStoreTest extends ProfileStoreContract {
 
-    /** As the server's default dataSource will open it (see the report on the Liberty edge). */
+    /** As the server's default dataSource opens it. */
     static String url(Path directory) {
-        return "jdbc:h2:file:" + directory.resolve("profiles").toAbsolutePath() + ";LOCK_TIMEOUT=10000";
+        return EmbeddedDatabase.fileUrl(directory);
     }
 
     @TempDir
