@@ -50,8 +50,6 @@ public final class JdbcProfileStore implements ProfileStore {
     private static final String PROFILE_COLUMNS = "id, external_id, metadata, created_at, updated_at";
     private static final String ENROLLMENT_COLUMNS =
             "id, profile_id, model_identity, duration_seconds, speech_seconds, created_at";
-    /** Rows fetched per round trip while streaming the index load (about 1 MB at 192 dimensions). */
-    static final int VECTOR_FETCH_SIZE = 1000;
 
     private final Jdbc jdbc;
     private final Clock clock;
@@ -312,37 +310,16 @@ public final class JdbcProfileStore implements ProfileStore {
     public int forEachProfileVectors(ModelIdentity model, Consumer<ProfileVectors> consumer) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(consumer, "consumer");
-        return jdbc.inTransaction("load the profile vectors", connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT profile_id, id, embedding, "
-                    + "speech_seconds FROM enrollments WHERE model_identity = ? "
-                    + "ORDER BY profile_id, created_at, id")) {
-                // PostgreSQL streams with a cursor only with auto-commit off (inTransaction) and a fetch size.
-                select.setFetchSize(VECTOR_FETCH_SIZE);
-                select.setString(1, model.key());
-                try (ResultSet rs = select.executeQuery()) {
-                    return streamGrouped(rs, model, consumer);
-                }
-            }
-        });
+        return jdbc.inTransaction("load the profile vectors",
+                connection -> VectorQueries.forEachProfile(connection, model, consumer));
     }
 
     @Override
     public Optional<ProfileVectors> loadVectors(ProfileId id, ModelIdentity model) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(model, "model");
-        return jdbc.inTransaction("load a profile's vectors", connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT profile_id, id, embedding, "
-                    + "speech_seconds FROM enrollments WHERE profile_id = ? AND model_identity = ? "
-                    + "ORDER BY created_at, id")) {
-                select.setObject(1, id.value());
-                select.setString(2, model.key());
-                try (ResultSet rs = select.executeQuery()) {
-                    List<ProfileVectors> one = new ArrayList<>(1);
-                    streamGrouped(rs, model, one::add);
-                    return one.stream().findFirst();
-                }
-            }
-        });
+        return jdbc.inTransaction("load a profile's vectors", connection -> VectorQueries.ofProfile(connection, id,
+                model));
     }
 
     @Override
@@ -378,35 +355,6 @@ public final class JdbcProfileStore implements ProfileStore {
                 throw new ProfileNotFoundException(id);
             }
         }
-    }
-
-    /** Rows ordered by profile, handed on one profile at a time. */
-    private static int streamGrouped(ResultSet rs, ModelIdentity model, Consumer<ProfileVectors> consumer)
-            throws SQLException {
-        int profiles = 0;
-        ProfileId current = null;
-        List<float[]> embeddings = new ArrayList<>();
-        double speechSeconds = 0;
-        while (rs.next()) {
-            ProfileId profileId = new ProfileId(rs.getObject(1, UUID.class));
-            if (!profileId.equals(current)) {
-                if (current != null) {
-                    consumer.accept(new ProfileVectors(current, embeddings, speechSeconds));
-                    profiles++;
-                }
-                current = profileId;
-                embeddings = new ArrayList<>();
-                speechSeconds = 0;
-            }
-            EnrollmentId enrollmentId = new EnrollmentId(rs.getObject(2, UUID.class));
-            embeddings.add(EmbeddingCodec.decode(rs.getBytes(3), model.dimension(), enrollmentId));
-            speechSeconds += rs.getDouble(4);
-        }
-        if (current != null) {
-            consumer.accept(new ProfileVectors(current, embeddings, speechSeconds));
-            profiles++;
-        }
-        return profiles;
     }
 
     private static Optional<Profile> firstProfile(PreparedStatement select) throws SQLException {

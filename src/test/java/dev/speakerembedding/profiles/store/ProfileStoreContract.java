@@ -530,7 +530,7 @@ abstract class ProfileStoreContract {
     void indexLoadStreamsEachProfileOfOneModelOnceInIdOrder() {
         int profiles = 80;
         int perProfile = 20;
-        assertTrue(profiles * perProfile * 3 / 4 > JdbcProfileStore.VECTOR_FETCH_SIZE, "more rows than one fetch");
+        assertTrue(profiles * perProfile * 3 / 4 > VectorQueries.FETCH_SIZE, "more rows than one fetch");
         List<ProfileId> ids = new ArrayList<>();
         for (int i = 0; i < profiles; i++) {
             ProfileId id = store.createProfile(NewProfile.EMPTY).id();
