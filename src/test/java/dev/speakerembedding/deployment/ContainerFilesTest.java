@@ -146,7 +146,7 @@ class ContainerFilesTest {
     void serverXmlFeaturesAreTheOnesTheApplicationUses() throws Exception {
         String xml = Files.readString(ROOT.resolve("server.xml"));
         for (String feature : List.of("restfulWS-3.1", "jsonb-3.0", "cdi-4.0", "mpConfig-3.1", "mpHealth-4.0", "mpOpenAPI-4.1",
-                "jdbc-4.3")) {
+                "jdbc-4.3", "servlet-6.0")) {
             assertTrue(xml.contains("<feature>" + feature + "</feature>"), feature);
         }
         Document server = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("server.xml").toFile());
