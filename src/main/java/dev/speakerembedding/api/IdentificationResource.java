@@ -17,6 +17,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.EntityPart;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
@@ -65,7 +66,9 @@ public class IdentificationResource {
                     + "candidates given) and returns the top best, best first; identified is the best one when its "
                     + "score is above the threshold (VERIFY_THRESHOLD or the threshold option), else absent. Scores "
                     + "are those verifySpeaker computes.")
-    @RequestBody(required = true, description = "One WAV file", content = {
+    @RequestBody(required = true, description = "One WAV file: the multipart part audio, or the body itself",
+            content = {
+            @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "AudioForm")),
             @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
             @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
                     schema = @Schema(type = SchemaType.STRING, format = "binary"))})
@@ -96,8 +99,31 @@ public class IdentificationResource {
         int topValue = QueryOptions.integer("top", top, DEFAULT_TOP, 1, MAX_TOP);
         double thresholdValue = QueryOptions.threshold("threshold", threshold, service.config().verifyThreshold());
         Set<ProfileId> candidateIds = candidates(candidates);
-        byte[] wav = RequestBodies.readBounded(body, SpeakerResource.declaredLength(headers),
-                service.config().maxRequestBytes());
+        return identify(RequestBodies.readBounded(body, SpeakerResource.declaredLength(headers),
+                service.config().maxRequestBytes()), topValue, thresholdValue, candidateIds);
+    }
+
+    /** identifySpeaker's multipart form (the part audio): what generated clients send. */
+    @POST
+    @Admitted
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(hidden = true)
+    public ProfileViews.Identification identifySpeakerForm(List<EntityPart> parts, @QueryParam("top") String top,
+                                                           @QueryParam("threshold") String threshold,
+                                                           @QueryParam("candidates") String candidates,
+                                                           @Context UriInfo uri) throws ProblemException {
+        QueryOptions.requireKnown(uri.getQueryParameters(), Set.of("top", "threshold", "candidates"));
+        int topValue = QueryOptions.integer("top", top, DEFAULT_TOP, 1, MAX_TOP);
+        double thresholdValue = QueryOptions.threshold("threshold", threshold, service.config().verifyThreshold());
+        Set<ProfileId> candidateIds = candidates(candidates);
+        byte[] wav = RequestBodies.readNamedParts(parts, List.of("audio"), service.config().maxRequestBytes())
+                .get("audio").bytes();
+        return identify(wav, topValue, thresholdValue, candidateIds);
+    }
+
+    private ProfileViews.Identification identify(byte[] wav, int topValue, double thresholdValue,
+                                                 Set<ProfileId> candidateIds) throws ProblemException {
         ProfileStore store = profiles.store();
         ModelIdentity model = profiles.identity(admission.model());
         ProfileIndex<ProfileId> index = profiles.lifecycle().index(model);

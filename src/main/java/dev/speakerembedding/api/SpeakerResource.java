@@ -33,6 +33,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.EntityPart;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -198,7 +199,9 @@ public class SpeakerResource {
                     + "at least 1 s of speech (insufficient_speech otherwise). The profile is enrolled once its "
                     + "enrollments under the current model hold ENROLLMENT_MIN_SPEECH_SECONDS of speech in total; "
                     + "the answer says how much is still needed.")
-    @RequestBody(required = true, description = "One WAV file", content = {
+    @RequestBody(required = true, description = "One WAV file: the multipart part audio, or the body itself",
+            content = {
+            @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "AudioForm")),
             @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
             @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
                     schema = @Schema(type = SchemaType.STRING, format = "binary"))})
@@ -223,7 +226,25 @@ public class SpeakerResource {
                                   @Context UriInfo uri, @Context HttpHeaders headers) throws ProblemException {
         QueryOptions.requireKnown(uri.getQueryParameters(), Set.of());
         ProfileId profileId = ProfileService.parseId(id);
-        byte[] wav = RequestBodies.readBounded(body, declaredLength(headers), service.config().maxRequestBytes());
+        return enroll(profileId, RequestBodies.readBounded(body, declaredLength(headers),
+                service.config().maxRequestBytes()));
+    }
+
+    /** enrollSpeaker's multipart form (the part audio): what generated clients send. */
+    @POST
+    @Path("/{id}/enrollments")
+    @Admitted
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(hidden = true)
+    public Response enrollSpeakerForm(@PathParam("id") String id, List<EntityPart> parts, @Context UriInfo uri)
+            throws ProblemException {
+        QueryOptions.requireKnown(uri.getQueryParameters(), Set.of());
+        ProfileId profileId = ProfileService.parseId(id);
+        return enroll(profileId, audioPart(parts));
+    }
+
+    private Response enroll(ProfileId profileId, byte[] wav) throws ProblemException {
         ProfileStore store = profiles.store();
         profiles.requireProfile(store, profileId);
         ModelIdentity model = profiles.identity(admission.model());
@@ -328,7 +349,9 @@ public class SpeakerResource {
                     + "wespeaker score) and decides same_speaker when the score is above the threshold "
                     + "(VERIFY_THRESHOLD, or the threshold query option). Enrollments of another model are left "
                     + "out and counted. 409 profile_not_enrolled while the profile is enrolling.")
-    @RequestBody(required = true, description = "One WAV file", content = {
+    @RequestBody(required = true, description = "One WAV file: the multipart part audio, or the body itself",
+            content = {
+            @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "AudioForm")),
             @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
             @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
                     schema = @Schema(type = SchemaType.STRING, format = "binary"))})
@@ -354,7 +377,28 @@ public class SpeakerResource {
         QueryOptions.requireKnown(uri.getQueryParameters(), Set.of("threshold"));
         double thresholdValue = QueryOptions.threshold("threshold", threshold, service.config().verifyThreshold());
         ProfileId profileId = ProfileService.parseId(id);
-        byte[] wav = RequestBodies.readBounded(body, declaredLength(headers), service.config().maxRequestBytes());
+        return verify(profileId, RequestBodies.readBounded(body, declaredLength(headers),
+                service.config().maxRequestBytes()), thresholdValue);
+    }
+
+    /** verifySpeaker's multipart form (the part audio): what generated clients send. */
+    @POST
+    @Path("/{id}/verify")
+    @Admitted
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(hidden = true)
+    public ProfileViews.SpeakerVerification verifySpeakerForm(@PathParam("id") String id, List<EntityPart> parts,
+                                                              @QueryParam("threshold") String threshold,
+                                                              @Context UriInfo uri) throws ProblemException {
+        QueryOptions.requireKnown(uri.getQueryParameters(), Set.of("threshold"));
+        double thresholdValue = QueryOptions.threshold("threshold", threshold, service.config().verifyThreshold());
+        ProfileId profileId = ProfileService.parseId(id);
+        return verify(profileId, audioPart(parts), thresholdValue);
+    }
+
+    private ProfileViews.SpeakerVerification verify(ProfileId profileId, byte[] wav, double thresholdValue)
+            throws ProblemException {
         ProfileStore store = profiles.store();
         ModelIdentity model = profiles.identity(admission.model());
         List<Enrollment> enrollments = store.listEnrollments(profileId);
@@ -379,6 +423,12 @@ public class SpeakerResource {
                 ? "the profile's enrollments were all made by another model: enroll it again with this one"
                 : String.format(java.util.Locale.ROOT, "the profile is still enrolling: %.2f s more speech needed "
                         + "(ENROLLMENT_MIN_SPEECH_SECONDS)", status.remainingSpeechSeconds()));
+    }
+
+    /** The one part named audio of a multipart body. */
+    byte[] audioPart(List<EntityPart> parts) throws ProblemException {
+        return RequestBodies.readNamedParts(parts, List.of("audio"), service.config().maxRequestBytes())
+                .get("audio").bytes();
     }
 
     /** The Content-Length, already checked by {@link RequestSizeLimit}; -1 when there is none. */

@@ -24,6 +24,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.Function;
@@ -71,6 +72,20 @@ class ProfilesIT {
         e.put("ENROLLMENT_MIN_SPEECH_SECONDS", Double.toString(MIN_SPEECH_SECONDS));
         e.put("PROFILE_DB_RETRY_SECONDS", "1");
         return e;
+    }
+
+    /**
+     * A ready server whose profile store is reachable too: readiness does not wait for the database (the embedding
+     * endpoints do not need it), so the schema migration may finish a moment after the model is loaded.
+     */
+    static LibertyServer startWithProfiles(Map<String, String> env, Path out) throws Exception {
+        LibertyServer server = ServerTestSupport.startReady(env, out);
+        try {
+            return server.awaitResponse("/v1/speakers?limit=1", r -> r.statusCode() == 200, Duration.ofSeconds(60));
+        } catch (Throwable t) {
+            server.close();
+            throw t;
+        }
     }
 
     static byte[] input(String name) throws Exception {
@@ -254,7 +269,7 @@ class ProfilesIT {
         Map<String, String> e = profileEnv(tmp.resolve("cache-h2"));
         String[] ids;
         int enrollmentsB;
-        try (LibertyServer s = ServerTestSupport.startReady(e, out)) {
+        try (LibertyServer s = startWithProfiles(e, out)) {
             ids = mainFlow(s);
             enrollmentsB = ok(200, send(s, "GET", "/v1/speakers/" + ids[1] + "/enrollments", null, null))
                     .getJsonArray("enrollments").size();
@@ -268,7 +283,7 @@ class ProfilesIT {
                 ".local/share/speaker-embedding/profiles") + ";IFEXISTS=TRUE", "sa", "")) {
             assertDeletedEverywhere(c, ids[0], ids[1], enrollmentsB);
         }
-        try (LibertyServer s = ServerTestSupport.startReady(e, out)) {
+        try (LibertyServer s = startWithProfiles(e, out)) {
             JsonObject b = ok(200, send(s, "GET", "/v1/speakers/" + ids[1], null, null));
             assertEquals("enrolled", b.getString("state"), "kept across a restart");
             JsonObject id = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_B)));
@@ -300,7 +315,7 @@ class ProfilesIT {
             String[] ids;
             int enrollmentsB;
             Path out = tmp.resolve("pg-server");
-            try (LibertyServer s = ServerTestSupport.startReady(e, out)) {
+            try (LibertyServer s = startWithProfiles(e, out)) {
                 ids = mainFlow(s);
                 enrollmentsB = ok(200, send(s, "GET", "/v1/speakers/" + ids[1] + "/enrollments", null, null))
                         .getJsonArray("enrollments").size();
