@@ -349,4 +349,26 @@ class ProfilesIT {
             assertFalse(s.allLogs().contains("secret-password-never-logged"), "the password is never logged");
         }
     }
+
+    /**
+     * A database that cannot be used at start and can later: the embedded one under a DATA_DIR whose parent is a
+     * regular file (H2 cannot create its directory). Profiles answer 503 meanwhile; once the file is gone the
+     * service connects by itself, within PROFILE_DB_RETRY_SECONDS, with no restart.
+     */
+    @Test
+    void theServiceConnectsByItselfOnceTheDatabaseCanBeUsed() throws Exception {
+        Path blocker = tmp.resolve("blocker");
+        Files.writeString(blocker, "not a directory");
+        Map<String, String> e = profileEnv(tmp.resolve("cache-late"));
+        e.put("DATA_DIR", blocker.resolve("data").toString());
+        try (LibertyServer s = ServerTestSupport.startReady(e, tmp.resolve("late-server"))) {
+            problem(503, "profile_store_unavailable",
+                    send(s, "POST", "/v1/speakers", "application/json", "{}".getBytes()));
+            ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
+            Files.delete(blocker);
+            s.awaitResponse("/v1/speakers?limit=1", r -> r.statusCode() == 200, Duration.ofSeconds(30));
+            create(s, "{\"external_id\":\"late\"}");
+            assertTrue(Files.isRegularFile(blocker.resolve("data/profiles.mv.db")), "the database in DATA_DIR");
+        }
+    }
 }
