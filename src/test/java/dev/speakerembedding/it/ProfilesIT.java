@@ -275,6 +275,10 @@ class ProfilesIT {
                     .getJsonArray("enrollments").size();
             badInput(s, ids[1]);
             ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
+            String logs = s.allLogs();
+            for (String identifying : new String[] {"person-a", "\"team\"", "blue"}) {
+                assertFalse(logs.contains(identifying), "no external id or metadata in the logs: " + identifying);
+            }
         }
         // DATA_DIR's default under the server's HOME (the test's output directory): never the model cache.
         Path dbFile = out.resolve(".local/share/speaker-embedding/profiles.mv.db");
