@@ -110,7 +110,7 @@ def main(base_url, inputs_dir):
                        new_speaker=NewSpeaker(external_id="python-a", metadata={"team": "green"}))
         b = calls.call("create_speaker_empty", speakers, "create_speaker", new_speaker=NewSpeaker())
         if a is not None and b is not None:
-            calls.call("enroll", speakers, "enroll_speaker", id=a.id, audio=wav("speech_espeak_en.wav"))
+            calls.call("enroll", speakers, "enroll_speaker", id=a.id, audio=[wav("speech_espeak_en.wav")])
             calls.call("get_speaker", speakers, "get_speaker", id=a.id)
             calls.call("list_speakers", speakers, "list_speakers", external_id="python-a")
             enrollments = calls.call("list_enrollments", speakers, "list_enrollments", id=a.id)
@@ -122,7 +122,8 @@ def main(base_url, inputs_dir):
             if enrollments is not None and enrollments.enrollments:
                 calls.call("delete_enrollment", speakers, "delete_enrollment", id=a.id,
                            enrollment_id=enrollments.enrollments[0].id)
-            calls.call("enroll_again", speakers, "enroll_speaker", id=a.id, audio=wav("speech_espeak_en.wav"))
+            calls.call("enroll_batch", speakers, "enroll_speaker", id=a.id,
+                       audio=[wav("speech_espeak_en.wav"), wav("speech_espeak_en_f3.wav")])
             calls.call("reset_enrollments", speakers, "reset_enrollments", id=a.id)
             calls.call("delete_speaker", speakers, "delete_speaker", id=a.id)
             calls.call("get_deleted_speaker", speakers, "get_speaker", id=a.id)

@@ -151,6 +151,11 @@ public class EmbeddingService {
         }
     }
 
+    private static ProblemException labelled(ProblemException e, int index, List<AudioUpload> uploads) {
+        return uploads.size() == 1 && uploads.get(index).name() == null ? e
+                : e.withDetailPrefix(partLabel(index, uploads.get(index)) + ": ");
+    }
+
     private static ProblemException saturated(SaturatedException e) {
         return ProblemType.SATURATED.exception(e.getMessage() + "; retry after " + e.retryAfterSeconds()
                 + " s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)", e.retryAfterSeconds());
@@ -161,20 +166,36 @@ public class EmbeddingService {
     }
 
     /**
-     * One WAV file's raw embedding and its speech measurement (an enrollment or a probe of the profile endpoints),
-     * admitted through the same gate as {@link #embedAll}.
+     * One WAV file's raw embedding and its speech measurement (a probe of the profile endpoints), admitted through
+     * the same gate as {@link #embedAll}.
      */
     public MeasuredEmbedding embedMeasured(RequestAdmission admission, byte[] wav, EnergyVoiceActivity voiceActivity)
             throws ProblemException {
+        return embedMeasuredAll(admission, List.of(new AudioUpload(null, wav)), voiceActivity).get(0);
+    }
+
+    /**
+     * Raw embeddings and speech measurements of every upload, in order, in one inference slot (a batch of
+     * enrollments is one unit of work, as in {@link #embedAll}); a failing part is named in the problem's detail.
+     */
+    public List<MeasuredEmbedding> embedMeasuredAll(RequestAdmission admission, List<AudioUpload> uploads,
+                                                    EnergyVoiceActivity voiceActivity) throws ProblemException {
         ServiceConfig config = config();
         AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
         SpeakerEmbedder embedder = admission.model().embedder();
         try (AdmissionGate.Ticket ticket = admit(); AdmissionGate.Slot slot = ticket.awaitSlot()) {
-            return embedder.embedMeasured(wav, EmbeddingOptions.RAW, limits, voiceActivity);
-        } catch (AudioFormatException e) {
-            throw audioProblem(e);
-        } catch (AudioRejectedException e) {
-            throw audioProblem(e);
+            List<MeasuredEmbedding> results = new ArrayList<>(uploads.size());
+            for (int i = 0; i < uploads.size(); i++) {
+                try {
+                    results.add(embedder.embedMeasured(uploads.get(i).bytes(), EmbeddingOptions.RAW, limits,
+                            voiceActivity));
+                } catch (AudioFormatException e) {
+                    throw labelled(audioProblem(e), i, uploads);
+                } catch (AudioRejectedException e) {
+                    throw labelled(audioProblem(e), i, uploads);
+                }
+            }
+            return results;
         } catch (SaturatedException e) {
             throw saturated(e);
         } catch (InterruptedException e) {

@@ -72,9 +72,9 @@ public final class ProfileViews {
             @JsonbProperty("created_at") Instant createdAt) {
     }
 
-    @Schema(name = "EnrollmentResult", description = "The enrollment stored and the profile afterwards",
-            requiredProperties = {"enrollment", "speaker"})
-    public record EnrollmentResult(Enrollment enrollment, Speaker speaker) {
+    @Schema(name = "EnrollmentResult", description = "The enrollments stored, in the order sent, and the profile "
+            + "afterwards", requiredProperties = {"enrollments", "speaker"})
+    public record EnrollmentResult(List<Enrollment> enrollments, Speaker speaker) {
     }
 
     @Schema(name = "EnrollmentList", description = "A profile's enrollments, oldest first",

@@ -41,6 +41,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -193,15 +194,17 @@ public class SpeakerResource {
     @Admitted
     @Consumes({"audio/wav", "audio/x-wav", "audio/wave", MediaType.APPLICATION_OCTET_STREAM})
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
-    @Operation(operationId = "enrollSpeaker", summary = "Enroll one WAV file into a profile",
-            description = "Embeds the audio with the model being served and stores the embedding (never the "
-                    + "audio) with its duration, its speech duration and the model's identity. The audio must hold "
-                    + "at least 1 s of speech (insufficient_speech otherwise). The profile is enrolled once its "
-                    + "enrollments under the current model hold ENROLLMENT_MIN_SPEECH_SECONDS of speech in total; "
-                    + "the answer says how much is still needed.")
-    @RequestBody(required = true, description = "One WAV file: the multipart part audio, or the body itself",
+    @Operation(operationId = "enrollSpeaker", summary = "Enroll WAV files into a profile",
+            description = "Embeds each WAV file with the model being served and stores its embedding (never the "
+                    + "audio) with its duration, its speech duration and the model's identity. Send one file as the "
+                    + "body, or several as multipart/form-data parts named audio (at most MAX_BATCH_SIZE; one file "
+                    + "is a batch of one, which is what generated clients send): a batch is stored all or none. "
+                    + "Each file must hold at least 1 s of speech (insufficient_speech otherwise, naming the part). "
+                    + "The profile is enrolled once its enrollments under the current model hold "
+                    + "ENROLLMENT_MIN_SPEECH_SECONDS of speech in total; the answer says how much is still needed.")
+    @RequestBody(required = true, description = "WAV files: multipart parts audio, or one file as the body",
             content = {
-            @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "AudioForm")),
+            @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "EnrollmentForm")),
             @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
             @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
                     schema = @Schema(type = SchemaType.STRING, format = "binary"))})
@@ -212,7 +215,7 @@ public class SpeakerResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "profile_not_found",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "413", description = "request_too_large",
+    @APIResponse(responseCode = "413", description = "request_too_large or batch_too_large",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "415", description = "unsupported_media_type or unsupported_audio_encoding",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -226,11 +229,11 @@ public class SpeakerResource {
                                   @Context UriInfo uri, @Context HttpHeaders headers) throws ProblemException {
         QueryOptions.requireKnown(uri.getQueryParameters(), Set.of());
         ProfileId profileId = ProfileService.parseId(id);
-        return enroll(profileId, RequestBodies.readBounded(body, declaredLength(headers),
-                service.config().maxRequestBytes()));
+        return enroll(profileId, List.of(new AudioUpload(null, RequestBodies.readBounded(body,
+                declaredLength(headers), service.config().maxRequestBytes()))));
     }
 
-    /** enrollSpeaker's multipart form (the part audio): what generated clients send. */
+    /** enrollSpeaker's multipart form (parts named audio): what generated clients send. */
     @POST
     @Path("/{id}/enrollments")
     @Admitted
@@ -241,27 +244,42 @@ public class SpeakerResource {
             throws ProblemException {
         QueryOptions.requireKnown(uri.getQueryParameters(), Set.of());
         ProfileId profileId = ProfileService.parseId(id);
-        return enroll(profileId, audioPart(parts));
+        for (EntityPart part : parts == null ? List.<EntityPart>of() : parts) {
+            if (!"audio".equals(part.getName())) {
+                throw ProblemType.INVALID_MULTIPART.exception("unexpected part '"
+                        + RequestBodies.truncate(part.getName()) + "'; send each WAV file as a part named audio");
+            }
+        }
+        return enroll(profileId, RequestBodies.readAudioParts(parts, service.config().maxRequestBytes(),
+                service.config().maxBatchSize()));
     }
 
-    private Response enroll(ProfileId profileId, byte[] wav) throws ProblemException {
+    /** Embeds and checks every file first, then stores them in one transaction: all or none. */
+    private Response enroll(ProfileId profileId, List<AudioUpload> uploads) throws ProblemException {
         ProfileStore store = profiles.store();
         profiles.requireProfile(store, profileId);
         ModelIdentity model = profiles.identity(admission.model());
-        MeasuredEmbedding measured = service.embedMeasured(admission, wav, VOICE_ACTIVITY);
-        double duration = measured.result().durationSeconds();
-        double speech = Math.min(measured.speech().speechSeconds(), duration);
-        try {
-            profiles.policy().checkEnrollment(speech);
-        } catch (InsufficientSpeechException e) {
-            throw ProblemType.INSUFFICIENT_SPEECH.exception(e.getMessage() + "; nothing was stored");
+        List<MeasuredEmbedding> measured = service.embedMeasuredAll(admission, uploads, VOICE_ACTIVITY);
+        List<NewEnrollment> batch = new ArrayList<>(measured.size());
+        for (int i = 0; i < measured.size(); i++) {
+            double duration = measured.get(i).result().durationSeconds();
+            // Measured on the resampled waveform, which may be a sample longer than the file.
+            double speech = Math.min(measured.get(i).speech().speechSeconds(), duration);
+            try {
+                profiles.policy().checkEnrollment(speech);
+            } catch (InsufficientSpeechException e) {
+                String part = uploads.size() == 1 && uploads.get(i).name() == null ? ""
+                        : "part " + i + " ('" + RequestBodies.truncate(uploads.get(i).name()) + "'): ";
+                throw ProblemType.INSUFFICIENT_SPEECH.exception(part + e.getMessage() + "; nothing was stored");
+            }
+            batch.add(NewEnrollment.of(model, measured.get(i).result().embedding(), duration, speech));
         }
-        Enrollment stored = store.addEnrollments(profileId,
-                List.of(NewEnrollment.of(model, measured.result().embedding(), duration, speech))).get(0);
+        List<Enrollment> stored = store.addEnrollments(profileId, batch);
         profiles.refreshIndex(profileId);
         Profile profile = profiles.requireProfile(store, profileId);
         return Response.status(Response.Status.CREATED).type(MediaType.APPLICATION_JSON)
-                .entity(new ProfileViews.EnrollmentResult(profiles.view(stored), profiles.view(profile, store)))
+                .entity(new ProfileViews.EnrollmentResult(stored.stream().map(profiles::view).toList(),
+                        profiles.view(profile, store)))
                 .build();
     }
 

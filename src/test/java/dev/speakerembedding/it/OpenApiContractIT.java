@@ -283,10 +283,12 @@ class OpenApiContractIT {
         Speaker b = api.createSpeaker(new NewSpeaker());
         assertNull(b.getExternalId());
 
-        EnrollmentResult enrolled = api.enrollSpeaker(a.getId(), input("speech_espeak_en.wav"));
-        assertTrue(enrolled.getEnrollment().getSpeechSeconds() >= 2.0, "espeak speech " + enrolled);
-        assertTrue(enrolled.getEnrollment().getCurrentModel());
-        assertEquals(hub.commit(REPO), enrolled.getEnrollment().getCommit());
+        EnrollmentResult enrolled = api.enrollSpeaker(a.getId(), List.of(input("speech_espeak_en.wav")));
+        assertEquals(1, enrolled.getEnrollments().size());
+        Enrollment first = enrolled.getEnrollments().get(0);
+        assertTrue(first.getSpeechSeconds() >= 2.0, "espeak speech " + enrolled);
+        assertTrue(first.getCurrentModel());
+        assertEquals(hub.commit(REPO), first.getCommit());
         assertEquals(Speaker.StateEnum.ENROLLED, enrolled.getSpeaker().getState());
         assertEquals(0.0, enrolled.getSpeaker().getRemainingSpeechSeconds());
 
@@ -319,9 +321,10 @@ class OpenApiContractIT {
 
         api.deleteEnrollment(enrollments.get(0).getId(), a.getId());
         assertEquals(Speaker.StateEnum.ENROLLING, api.getSpeaker(a.getId()).getState());
-        api.enrollSpeaker(a.getId(), input("speech_espeak_en.wav"));
+        assertEquals(2, api.enrollSpeaker(a.getId(), List.of(input("speech_espeak_en.wav"),
+                input("speech_espeak_en_f3.wav"))).getEnrollments().size(), "a batch of two");
         EnrollmentReset reset = api.resetEnrollments(a.getId());
-        assertEquals(1, reset.getDeleted());
+        assertEquals(2, reset.getDeleted());
         assertEquals(0, reset.getSpeaker().getEnrollments());
         api.deleteSpeaker(a.getId());
         ApiException gone = assertThrows(ApiException.class, () -> api.getSpeaker(a.getId()));

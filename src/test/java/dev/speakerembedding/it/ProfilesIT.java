@@ -127,7 +127,8 @@ class ProfilesIT {
         double speechSoFar = 0;
         for (int n = 1; n <= 6; n++) {
             JsonObject r = ok(201, send(s, "POST", "/v1/speakers/" + id + "/enrollments", "audio/wav", input(file)));
-            JsonObject enrollment = r.getJsonObject("enrollment");
+            assertEquals(1, r.getJsonArray("enrollments").size());
+            JsonObject enrollment = r.getJsonArray("enrollments").getJsonObject(0);
             double speech = enrollment.getJsonNumber("speech_seconds").doubleValue();
             double duration = enrollment.getJsonNumber("duration_seconds").doubleValue();
             assertTrue(speech >= 1.0 && speech <= duration, "speech " + speech + " of " + duration);
@@ -243,6 +244,45 @@ class ProfilesIT {
                 null)).getJsonArray("enrollments").size(), "refused enrollments stored nothing");
     }
 
+    /** A multipart batch is stored all or none, in the order sent. */
+    static void batchEnrollment(LibertyServer s) throws Exception {
+        String id = create(s, "{}");
+        String boundary = "edge-batch-boundary";
+        HttpResponse<String> refused = send(s, "POST", "/v1/speakers/" + id + "/enrollments",
+                "multipart/form-data; boundary=" + boundary,
+                multipart(boundary, SPEAKER_B, "speech_0p25s_16k_s16.wav"));
+        problem(422, "insufficient_speech", refused);
+        assertTrue(json(refused.body()).getString("detail").startsWith("part 1 ('speech_0p25s_16k_s16.wav')"),
+                refused.body());
+        assertEquals(0, ok(200, send(s, "GET", "/v1/speakers/" + id + "/enrollments", null, null))
+                .getJsonArray("enrollments").size(), "a refused batch stores none of its files");
+        JsonObject r = ok(201, send(s, "POST", "/v1/speakers/" + id + "/enrollments",
+                "multipart/form-data; boundary=" + boundary, multipart(boundary, SPEAKER_B, SPEAKER_A)));
+        JsonArray stored = r.getJsonArray("enrollments");
+        assertEquals(2, stored.size());
+        assertEquals(2, r.getJsonObject("speaker").getInt("enrollments"));
+        double sum = stored.getJsonObject(0).getJsonNumber("speech_seconds").doubleValue()
+                + stored.getJsonObject(1).getJsonNumber("speech_seconds").doubleValue();
+        assertEquals(sum, r.getJsonObject("speaker").getJsonNumber("speech_seconds").doubleValue(), 1e-6);
+        problem(400, "invalid_multipart", send(s, "POST", "/v1/speakers/" + id + "/enrollments",
+                "multipart/form-data; boundary=" + boundary,
+                new String(multipart(boundary, SPEAKER_A), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .replace("name=\"audio\"", "name=\"other\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + id, null, null).statusCode());
+    }
+
+    static byte[] multipart(String boundary, String... files) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String file : files) {
+            out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"" + file
+                    + "\"\r\nContent-Type: audio/wav\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(input(file));
+            out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        out.write(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
     /** No row of any table holds profile {@code deleted}; {@code kept}'s enrollments are still there. */
     static void assertDeletedEverywhere(Connection c, String deleted, String kept, int keptEnrollments)
             throws SQLException {
@@ -274,6 +314,7 @@ class ProfilesIT {
             enrollmentsB = ok(200, send(s, "GET", "/v1/speakers/" + ids[1] + "/enrollments", null, null))
                     .getJsonArray("enrollments").size();
             badInput(s, ids[1]);
+            batchEnrollment(s);
             ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
             String logs = s.allLogs();
             for (String identifying : new String[] {"person-a", "\"team\"", "blue"}) {

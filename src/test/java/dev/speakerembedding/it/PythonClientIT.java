@@ -324,7 +324,8 @@ class PythonClientIT {
         String id = a.getString("id");
         assertEquals("enrolling", value("create_speaker_empty", "Speaker").getString("state"));
         JsonObject enrolled = value("enroll", "EnrollmentResult");
-        assertTrue(finite(enrolled.getJsonObject("enrollment"), "speech_seconds") >= 2.0);
+        assertEquals(1, enrolled.getJsonArray("enrollments").size());
+        assertTrue(finite(enrolled.getJsonArray("enrollments").getJsonObject(0), "speech_seconds") >= 2.0);
         assertEquals("enrolled", enrolled.getJsonObject("speaker").getString("state"));
         assertEquals(0.0, finite(enrolled.getJsonObject("speaker"), "remaining_speech_seconds"));
         assertEquals(id, value("get_speaker", "Speaker").getString("id"));
@@ -345,7 +346,8 @@ class PythonClientIT {
             JsonObject r = report.getJsonObject("results").getJsonObject(call);
             assertEquals("NoneType", r.getString("type", "(none: " + r + ")"), call + ": 204 reads as None");
         }
-        assertEquals(1, value("reset_enrollments", "EnrollmentReset").getInt("deleted"));
+        assertEquals(2, value("enroll_batch", "EnrollmentResult").getJsonArray("enrollments").size());
+        assertEquals(2, value("reset_enrollments", "EnrollmentReset").getInt("deleted"));
         assertEquals("profile_not_found", problem("get_deleted_speaker", 404).getString("code"));
     }
 }
