@@ -390,6 +390,11 @@ class ProfilesIT {
             problem(503, "profile_store_unavailable", r);
             assertTrue(r.headers().firstValue("Retry-After").isPresent());
             problem(503, "profile_store_unavailable", send(s, "GET", "/v1/speakers", null, null));
+            JsonObject ready = ServerTestSupport.checkData(s.get("/health/ready").body());
+            assertEquals("unavailable", ready.getString("profile_store"), "readiness says what is missing");
+            assertTrue(ready.getString("profile_store_error").contains("profile database cannot be used"),
+                    ready.toString());
+            assertEquals(200, s.get("/health/ready").statusCode(), "and does not gate on it");
             assertNotEquals(-1, s.allLogs().indexOf("profile database cannot be used"), "the log says why");
             assertFalse(s.allLogs().contains("secret-password-never-logged"), "the password is never logged");
         }
@@ -413,6 +418,8 @@ class ProfilesIT {
             Files.delete(blocker);
             s.awaitResponse("/v1/speakers?limit=1", r -> r.statusCode() == 200, Duration.ofSeconds(30));
             create(s, "{\"external_id\":\"late\"}");
+            assertEquals("available", ServerTestSupport.checkData(s.get("/health/ready").body())
+                    .getString("profile_store"));
             assertTrue(Files.isRegularFile(blocker.resolve("data/profiles.mv.db")), "the database in DATA_DIR");
         }
     }
