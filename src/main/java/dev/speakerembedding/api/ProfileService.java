@@ -3,6 +3,7 @@ package dev.speakerembedding.api;
 import dev.speakerembedding.lifecycle.ProfileLifecycle;
 import dev.speakerembedding.profiles.EnrollmentPolicy;
 import dev.speakerembedding.profiles.ModelIdentity;
+import dev.speakerembedding.profiles.ProfileState;
 import dev.speakerembedding.profiles.ProfileStatus;
 import dev.speakerembedding.profiles.store.Enrollment;
 import dev.speakerembedding.profiles.store.Profile;
@@ -16,11 +17,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /** What the profile resources share: the store or a 503, the serving model's identity, and the JSON views. */
 @ApplicationScoped
 public class ProfileService {
 
+    private static final Logger LOG = Logger.getLogger(ProfileService.class.getName());
     private static final Jsonb JSONB = JsonbBuilder.create();
 
     @Inject
@@ -33,8 +36,9 @@ public class ProfileService {
     ProfileStore store() throws ProblemException {
         Optional<ProfileStore> store = lifecycle.store();
         if (store.isEmpty()) {
-            throw ProblemType.PROFILE_STORE_UNAVAILABLE.exception(lifecycle.unavailableReason()
-                    + "; the service keeps trying (PROFILE_DB_URL, DATA_DIR)",
+            // The reason itself is for operators (the server's log, /health/ready), not for every client.
+            throw ProblemType.PROFILE_STORE_UNAVAILABLE.exception("the profile database cannot be used yet; the "
+                    + "service keeps trying (the server's log and /health/ready say why)",
                     (int) embeddings.config().profileDbRetry().toSeconds());
         }
         return store.get();
@@ -86,9 +90,8 @@ public class ProfileService {
     ProfileViews.Speaker view(Profile p, List<Enrollment> enrollments) {
         Optional<ModelIdentity> current = currentIdentity();
         ProfileStatus status = current.map(m -> status(enrollments, m))
-                .orElseGet(() -> new ProfileStatus(enrollments.isEmpty()
-                        ? dev.speakerembedding.profiles.ProfileState.ENROLLING
-                        : dev.speakerembedding.profiles.ProfileState.NEEDS_REENROLLMENT, 0, enrollments.size(), 0,
+                .orElseGet(() -> new ProfileStatus(enrollments.isEmpty() ? ProfileState.ENROLLING
+                        : ProfileState.NEEDS_REENROLLMENT, 0, enrollments.size(), 0,
                         policy().minSpeechSeconds()));
         return new ProfileViews.Speaker(p.id().toString(), p.externalId(), metadata(p.metadataJson()),
                 status.state().name().toLowerCase(Locale.ROOT), status.currentEnrollments(),
@@ -112,7 +115,7 @@ public class ProfileService {
         try {
             lifecycle.refresh(id);
         } catch (RuntimeException e) {
-            java.util.logging.Logger.getLogger(ProfileService.class.getName()).warning(
+            LOG.warning(
                     "Profile index not updated after a write to profile " + id + ": " + e.getMessage());
         }
     }

@@ -90,18 +90,27 @@ public class ProfileLifecycle {
                     TimeUnit.SECONDS);
         } catch (RuntimeException e) {
             // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
-            unavailableReason = "the profile database cannot be used: " + e.getMessage();
+            unavailableReason = "the profile database cannot be used: " + redacted(e.getMessage());
             LOG.log(Level.WARNING, unavailableReason + "; trying again in " + config.profileDbRetry().toSeconds()
                     + " s (PROFILE_DB_RETRY_SECONDS)");
             worker.schedule(this::connect, config.profileDbRetry().toSeconds(), TimeUnit.SECONDS);
         }
     }
 
+    /**
+     * A failure's text without credentials: a driver's or Flyway's message may quote the JDBC URL, and an operator
+     * may have put the password in it ({@code ?password=...}).
+     */
+    static String redacted(String message) {
+        return message == null ? "(no message)"
+                : message.replaceAll("(?i)(password=)[^;&\\s)'\"]*", "$1***");
+    }
+
     private void buildIndexWhenModelReady() {
         try {
             currentModel().ifPresent(this::index);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Could not load the profile index yet: " + e.getMessage());
+            LOG.log(Level.WARNING, "Could not load the profile index yet: " + redacted(e.getMessage()));
         }
     }
 
