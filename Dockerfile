@@ -61,7 +61,10 @@ ENV MODEL_CACHE_DIR=/app/models \
 # The model cache outlives containers (docker-compose mounts the named volume embedding_models here).
 VOLUME /app/models
 # Speaker profiles in the embedded database (when PROFILE_DB_URL is not set): its own volume, never the model cache.
-RUN mkdir -p /app/data && chown 1001:0 /app/data
+# (The base image runs as user 1001, which cannot create directories under /app.)
+USER root
+RUN mkdir -p /app/data && chown 1001:0 /app/data && chmod 770 /app/data
+USER 1001
 VOLUME /app/data
 EXPOSE 5001
 

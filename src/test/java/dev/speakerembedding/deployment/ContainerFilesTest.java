@@ -62,6 +62,13 @@ class ContainerFilesTest {
         assertTrue(runtime.contains("EXPOSE 5001"));
         assertTrue(runtime.contains("VOLUME /app/models"));
         assertTrue(runtime.contains("VOLUME /app/data"), "the profile database has a volume of its own");
+        List<String> users = runtime.stream().filter(i -> i.startsWith("USER ")).toList();
+        assertTrue(users.isEmpty() || users.get(users.size() - 1).equals("USER 1001"),
+                "the server runs as the base image's user 1001: " + users);
+        int mkdir = runtime.stream().filter(i -> i.contains("mkdir -p /app/data") && i.contains("chown 1001"))
+                .findFirst().map(runtime::indexOf).orElse(-1);
+        assertTrue(mkdir >= 0 && mkdir < runtime.indexOf("VOLUME /app/data"),
+                "the data directory exists, owned by the server's user, before it is declared a volume");
         assertTrue(String.join("\n", runtime).contains("DATA_DIR=/app/data"));
         assertTrue(String.join("\n", runtime).contains("/config/lib/jdbc/"), "the JDBC drivers are where server.xml's library reads them");
         assertTrue(String.join("\n", runtime).contains("MODEL_CACHE_DIR=/app/models"));
