@@ -49,14 +49,23 @@ RUN features.sh
 
 # ONNX Runtime in the global library: one native copy per JVM (see pom.xml, copyDependencies).
 COPY --chown=1001:0 --from=build /build/target/cli-lib/onnxruntime-*.jar /config/lib/global/
+# The profile dataSource's JDBC drivers, H2 and PostgreSQL (server.xml's library reads /config/lib/jdbc).
+COPY --chown=1001:0 --from=build /build/target/jdbc-lib/h2-*.jar /build/target/jdbc-lib/postgresql-*.jar /config/lib/jdbc/
 COPY --chown=1001:0 --from=build /build/target/speaker-embedding.war /config/dropins/
 COPY --chown=1001:0 --from=build /app/models /app/models
 
 ENV MODEL_CACHE_DIR=/app/models \
+    DATA_DIR=/app/data \
     HTTP_PORT=5001 \
     HF_HUB_OFFLINE=0
 # The model cache outlives containers (docker-compose mounts the named volume embedding_models here).
 VOLUME /app/models
+# Speaker profiles in the embedded database (when PROFILE_DB_URL is not set): its own volume, never the model cache.
+# (The base image runs as user 1001, which cannot create directories under /app.)
+USER root
+RUN mkdir -p /app/data && chown 1001:0 /app/data && chmod 770 /app/data
+USER 1001
+VOLUME /app/data
 EXPOSE 5001
 
 # Precompiles and caches classes for a faster start (Open Liberty's convention: last step).

@@ -17,6 +17,7 @@ import sys
 import speaker_embedding_client as client_package
 from speaker_embedding_client import ApiClient, ApiException, Configuration
 from speaker_embedding_client import EmbeddingPair, EmbeddingsApi, ModelApi, StatusApi, VerificationApi
+from speaker_embedding_client import NewSpeaker, SpeakersApi
 
 GENERATED_SUFFIXES = ("_with_http_info", "_without_preload_content")
 
@@ -103,6 +104,30 @@ def main(base_url, inputs_dir):
             vector = one.data[0].embedding
             calls.call("compare_mismatched", verification, "compare_embeddings",
                        embedding_pair=EmbeddingPair(a=vector, b=vector[:-1]))
+
+        speakers = SpeakersApi(api_client)
+        a = calls.call("create_speaker", speakers, "create_speaker",
+                       new_speaker=NewSpeaker(external_id="python-a", metadata={"team": "green"}))
+        b = calls.call("create_speaker_empty", speakers, "create_speaker", new_speaker=NewSpeaker())
+        if a is not None and b is not None:
+            calls.call("enroll", speakers, "enroll_speaker", id=a.id, audio=[wav("speech_espeak_en.wav")])
+            calls.call("get_speaker", speakers, "get_speaker", id=a.id)
+            calls.call("list_speakers", speakers, "list_speakers", external_id="python-a")
+            enrollments = calls.call("list_enrollments", speakers, "list_enrollments", id=a.id)
+            calls.call("verify_speaker_same", speakers, "verify_speaker", id=a.id, audio=wav("speech_espeak_en.wav"))
+            calls.call("verify_speaker_other", speakers, "verify_speaker", id=a.id,
+                       audio=wav("speech_espeak_en_f3.wav"), threshold=0.999)
+            calls.call("verify_not_enrolled", speakers, "verify_speaker", id=b.id, audio=wav("speech_espeak_en.wav"))
+            calls.call("identify", speakers, "identify_speaker", audio=wav("speech_espeak_en.wav"), top=2)
+            if enrollments is not None and enrollments.enrollments:
+                calls.call("delete_enrollment", speakers, "delete_enrollment", id=a.id,
+                           enrollment_id=enrollments.enrollments[0].id)
+            calls.call("enroll_batch", speakers, "enroll_speaker", id=a.id,
+                       audio=[wav("speech_espeak_en.wav"), wav("speech_espeak_en_f3.wav")])
+            calls.call("reset_enrollments", speakers, "reset_enrollments", id=a.id)
+            calls.call("delete_speaker", speakers, "delete_speaker", id=a.id)
+            calls.call("get_deleted_speaker", speakers, "get_speaker", id=a.id)
+            calls.call("delete_speaker_empty", speakers, "delete_speaker", id=b.id)
 
     report = {"operations": sorted(operations), "uncalled": sorted(operations - calls.called),
               "results": calls.results}

@@ -6,6 +6,8 @@ import dev.speakerembedding.embedding.AudioLimits;
 import dev.speakerembedding.embedding.AudioRejectedException;
 import dev.speakerembedding.embedding.EmbeddingOptions;
 import dev.speakerembedding.embedding.EmbeddingResult;
+import dev.speakerembedding.embedding.MeasuredEmbedding;
+import dev.speakerembedding.audio.EnergyVoiceActivity;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
 import dev.speakerembedding.inference.AdmissionGate;
 import dev.speakerembedding.inference.SaturatedException;
@@ -149,6 +151,11 @@ public class EmbeddingService {
         }
     }
 
+    private static ProblemException labelled(ProblemException e, int index, List<AudioUpload> uploads) {
+        return uploads.size() == 1 && uploads.get(index).name() == null ? e
+                : e.withDetailPrefix(partLabel(index, uploads.get(index)) + ": ");
+    }
+
     private static ProblemException saturated(SaturatedException e) {
         return ProblemType.SATURATED.exception(e.getMessage() + "; retry after " + e.retryAfterSeconds()
                 + " s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)", e.retryAfterSeconds());
@@ -158,24 +165,71 @@ public class EmbeddingService {
         return "part " + index + (upload.name() == null ? "" : " ('" + RequestBodies.truncate(upload.name()) + "')");
     }
 
+    /**
+     * One WAV file's raw embedding and its speech measurement (a probe of the profile endpoints), admitted through
+     * the same gate as {@link #embedAll}.
+     */
+    public MeasuredEmbedding embedMeasured(RequestAdmission admission, byte[] wav, EnergyVoiceActivity voiceActivity)
+            throws ProblemException {
+        return embedMeasuredAll(admission, List.of(new AudioUpload(null, wav)), voiceActivity).get(0);
+    }
+
+    /**
+     * Raw embeddings and speech measurements of every upload, in order, in one inference slot (a batch of
+     * enrollments is one unit of work, as in {@link #embedAll}); a failing part is named in the problem's detail.
+     */
+    public List<MeasuredEmbedding> embedMeasuredAll(RequestAdmission admission, List<AudioUpload> uploads,
+                                                    EnergyVoiceActivity voiceActivity) throws ProblemException {
+        ServiceConfig config = config();
+        AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
+        SpeakerEmbedder embedder = admission.model().embedder();
+        try (AdmissionGate.Ticket ticket = admit(); AdmissionGate.Slot slot = ticket.awaitSlot()) {
+            List<MeasuredEmbedding> results = new ArrayList<>(uploads.size());
+            for (int i = 0; i < uploads.size(); i++) {
+                try {
+                    results.add(embedder.embedMeasured(uploads.get(i).bytes(), EmbeddingOptions.RAW, limits,
+                            voiceActivity));
+                } catch (AudioFormatException e) {
+                    throw labelled(audioProblem(e), i, uploads);
+                } catch (AudioRejectedException e) {
+                    throw labelled(audioProblem(e), i, uploads);
+                }
+            }
+            return results;
+        } catch (SaturatedException e) {
+            throw saturated(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ProblemType.SATURATED.exception("interrupted while waiting for an inference slot", 1);
+        }
+    }
+
     static EmbeddingResult embedOne(SpeakerEmbedder embedder, byte[] wav, EmbeddingOptions options,
                                     AudioLimits limits) throws ProblemException {
         try {
             return embedder.embed(wav, options, limits);
         } catch (AudioFormatException e) {
-            throw switch (e.reason()) {
-                case UNSUPPORTED_ENCODING -> ProblemType.UNSUPPORTED_AUDIO_ENCODING.exception(e.getMessage());
-                case TOO_LARGE -> ProblemType.AUDIO_TOO_LONG.exception(e.getMessage() + " (MAX_AUDIO_SECONDS)");
-                case MALFORMED, TRUNCATED -> ProblemType.MALFORMED_AUDIO.exception(e.getMessage());
-            };
+            throw audioProblem(e);
         } catch (AudioRejectedException e) {
-            throw switch (e.reason()) {
-                // The configured minimum names its setting; the model's own 640-sample floor has none.
-                case TOO_SHORT -> ProblemType.AUDIO_TOO_SHORT.exception(e.getMessage()
-                        + (e.getMessage().contains("the minimum is") ? " (MIN_AUDIO_SECONDS)" : ""));
-                case TOO_LONG -> ProblemType.AUDIO_TOO_LONG.exception(e.getMessage() + " (MAX_AUDIO_SECONDS)");
-                case SILENCE -> ProblemType.AUDIO_SILENT.exception(e.getMessage());
-            };
+            throw audioProblem(e);
         }
+    }
+
+    private static ProblemException audioProblem(AudioFormatException e) {
+        return switch (e.reason()) {
+            case UNSUPPORTED_ENCODING -> ProblemType.UNSUPPORTED_AUDIO_ENCODING.exception(e.getMessage());
+            case TOO_LARGE -> ProblemType.AUDIO_TOO_LONG.exception(e.getMessage() + " (MAX_AUDIO_SECONDS)");
+            case MALFORMED, TRUNCATED -> ProblemType.MALFORMED_AUDIO.exception(e.getMessage());
+        };
+    }
+
+    private static ProblemException audioProblem(AudioRejectedException e) {
+        return switch (e.reason()) {
+            // The configured minimum names its setting; the model's own 640-sample floor has none.
+            case TOO_SHORT -> ProblemType.AUDIO_TOO_SHORT.exception(e.getMessage()
+                    + (e.getMessage().contains("the minimum is") ? " (MIN_AUDIO_SECONDS)" : ""));
+            case TOO_LONG -> ProblemType.AUDIO_TOO_LONG.exception(e.getMessage() + " (MAX_AUDIO_SECONDS)");
+            case SILENCE -> ProblemType.AUDIO_SILENT.exception(e.getMessage());
+        };
     }
 }

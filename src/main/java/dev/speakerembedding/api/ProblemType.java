@@ -13,12 +13,21 @@ public enum ProblemType {
     INVALID_MULTIPART(400, "Invalid multipart body"),
     INVALID_JSON(400, "Invalid JSON body"),
     BAD_REQUEST(400, "Bad request"),
+    MALFORMED_ID(400, "Malformed id"),
+    INVALID_EXTERNAL_ID(400, "Invalid external id"),
+    INVALID_METADATA(400, "Invalid metadata"),
+    FORBIDDEN(403, "Forbidden"),
     NOT_FOUND(404, "Not found"),
+    PROFILE_NOT_FOUND(404, "Speaker profile not found"),
+    ENROLLMENT_NOT_FOUND(404, "Enrollment not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     NOT_ACCEPTABLE(406, "Not acceptable"),
     UPLOAD_TOO_SLOW(408, "Upload too slow"),
+    DUPLICATE_EXTERNAL_ID(409, "Duplicate external id"),
+    PROFILE_NOT_ENROLLED(409, "Profile not enrolled"),
     REQUEST_TOO_LARGE(413, "Request too large"),
     BATCH_TOO_LARGE(413, "Too many audio files"),
+    METADATA_TOO_LARGE(413, "Metadata too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     UNSUPPORTED_AUDIO_ENCODING(415, "Unsupported audio encoding"),
     UNSUPPORTED_CONTENT_ENCODING(415, "Unsupported content encoding"),
@@ -26,9 +35,11 @@ public enum ProblemType {
     AUDIO_TOO_LONG(422, "Audio too long"),
     AUDIO_SILENT(422, "Digital silence"),
     INVALID_EMBEDDING(422, "Invalid embeddings"),
+    INSUFFICIENT_SPEECH(422, "Not enough speech"),
     INTERNAL_ERROR(500, "Internal error"),
     MODEL_NOT_READY(503, "Model not ready"),
-    SATURATED(503, "Service saturated");
+    SATURATED(503, "Service saturated"),
+    PROFILE_STORE_UNAVAILABLE(503, "Profile store unavailable");
 
     /** Prefix of every problem's {@code type}; the code follows with dashes. */
     public static final String TYPE_PREFIX = "urn:speaker-embedding:problem:";

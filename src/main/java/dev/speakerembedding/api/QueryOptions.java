@@ -62,4 +62,21 @@ final class QueryOptions {
         }
         return parsed;
     }
+
+    /** An integer in [min, max]; absent gives {@code defaultValue}. */
+    static int integer(String name, String value, int defaultValue, int min, int max) throws ProblemException {
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // answered below, as any other value out of range
+        }
+        throw ProblemType.INVALID_OPTION.exception("query option " + name + " must be an integer from " + min
+                + " to " + max + ", got '" + RequestBodies.truncate(value) + "'");
+    }
 }

@@ -43,6 +43,9 @@ public class ServiceConfig {
     public static final String DEFAULT_MAX_BUFFERED_UPLOAD_BYTES = "134217728";
     public static final String DEFAULT_UPLOAD_TIMEOUT_MS = "20000";
     public static final String DEFAULT_UPLOAD_MIN_BYTES_PER_SECOND = "65536";
+    /** {@code EnrollmentPolicy.DEFAULT_MIN_SPEECH_SECONDS}; its javadoc says why 20 s. */
+    public static final String DEFAULT_ENROLLMENT_MIN_SPEECH_SECONDS = "20";
+    public static final String DEFAULT_PROFILE_DB_RETRY_SECONDS = "5";
 
     /** huggingface_hub's truthy spellings for HF_HUB_OFFLINE (constants.py `_is_true`). */
     private static final Set<String> TRUE_VALUES = Set.of("1", "ON", "YES", "TRUE");
@@ -131,6 +134,26 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "UPLOAD_MIN_BYTES_PER_SECOND", defaultValue = DEFAULT_UPLOAD_MIN_BYTES_PER_SECOND)
     long uploadMinBytesPerSecond;
 
+    @Inject @ConfigProperty(name = "DATA_DIR")
+    Optional<String> dataDir;
+
+    @Inject @ConfigProperty(name = "XDG_DATA_HOME")
+    Optional<String> xdgDataHome;
+
+    /**
+     * Read by Liberty's dataSource (server.xml), as are PROFILE_DB_USER and PROFILE_DB_PASSWORD, which the application
+     * never reads; declared here to say which database is in use (its scheme, never the URL, which may carry
+     * credentials).
+     */
+    @Inject @ConfigProperty(name = "PROFILE_DB_URL")
+    Optional<String> profileDbUrl;
+
+    @Inject @ConfigProperty(name = "PROFILE_DB_RETRY_SECONDS", defaultValue = DEFAULT_PROFILE_DB_RETRY_SECONDS)
+    int profileDbRetrySeconds;
+
+    @Inject @ConfigProperty(name = "ENROLLMENT_MIN_SPEECH_SECONDS", defaultValue = DEFAULT_ENROLLMENT_MIN_SPEECH_SECONDS)
+    double enrollmentMinSpeechSeconds;
+
     /** For CDI. */
     public ServiceConfig() {
     }
@@ -173,6 +196,12 @@ public class ServiceConfig {
         c.uploadTimeoutMs = intSetting(get, "UPLOAD_TIMEOUT_MS", DEFAULT_UPLOAD_TIMEOUT_MS);
         c.uploadMinBytesPerSecond = Long.parseLong(get.apply("UPLOAD_MIN_BYTES_PER_SECOND")
                 .orElse(DEFAULT_UPLOAD_MIN_BYTES_PER_SECOND).trim());
+        c.dataDir = get.apply("DATA_DIR");
+        c.xdgDataHome = get.apply("XDG_DATA_HOME");
+        c.profileDbUrl = get.apply("PROFILE_DB_URL");
+        c.profileDbRetrySeconds = intSetting(get, "PROFILE_DB_RETRY_SECONDS", DEFAULT_PROFILE_DB_RETRY_SECONDS);
+        c.enrollmentMinSpeechSeconds = Double.parseDouble(get.apply("ENROLLMENT_MIN_SPEECH_SECONDS")
+                .orElse(DEFAULT_ENROLLMENT_MIN_SPEECH_SECONDS).trim());
         return c;
     }
 
@@ -357,5 +386,40 @@ public class ServiceConfig {
     /** Each this many bytes received extend the upload's time by one second (Apache's mod_reqtimeout MinRate). */
     public long uploadMinBytesPerSecond() {
         return Math.max(1, uploadMinBytesPerSecond);
+    }
+
+    /**
+     * Where the embedded profile database lives: DATA_DIR, else $XDG_DATA_HOME/speaker-embedding, else
+     * ~/.local/share/speaker-embedding (the XDG base directory rule for data a program keeps). Liberty's server.env
+     * applies the same rule before the server starts, since the dataSource's URL needs it then.
+     */
+    public Path dataDir() {
+        if (dataDir.isPresent()) {
+            return expandHome(dataDir.get());
+        }
+        return xdgDataHome.map(ServiceConfig::expandHome)
+                .orElseGet(() -> Path.of(System.getProperty("user.home"), ".local", "share"))
+                .resolve("speaker-embedding");
+    }
+
+    /** Which database holds the profiles, for logs and status: "h2 (embedded)" or the URL's scheme, never the URL. */
+    public String profileDatabaseKind() {
+        if (profileDbUrl.isEmpty()) {
+            return "h2 (embedded, file mode)";
+        }
+        String url = profileDbUrl.get().trim();
+        String[] parts = url.split(":", 3);
+        return parts.length >= 2 && parts[0].equals("jdbc") && parts[1].matches("[a-z0-9]{1,20}") ? parts[1]
+                : "(unrecognised PROFILE_DB_URL)";
+    }
+
+    /** Wait between attempts to reach the profile database (at start, and after it was lost). */
+    public Duration profileDbRetry() {
+        return Duration.ofSeconds(Math.max(1, profileDbRetrySeconds));
+    }
+
+    /** Speech needed in total before a profile is enrolled (EnrollmentPolicy). */
+    public double enrollmentMinSpeechSeconds() {
+        return enrollmentMinSpeechSeconds;
     }
 }

@@ -3,6 +3,7 @@ package dev.speakerembedding.embedding;
 import dev.speakerembedding.audio.AudioFormatException;
 import dev.speakerembedding.audio.AudioNormalizer;
 import dev.speakerembedding.audio.DecodedAudio;
+import dev.speakerembedding.audio.EnergyVoiceActivity;
 import dev.speakerembedding.audio.Resampler;
 import dev.speakerembedding.audio.WavDecoder;
 import dev.speakerembedding.features.Fbank;
@@ -50,6 +51,24 @@ public final class SpeakerEmbedder implements AutoCloseable {
         float[] mono16k = AudioNormalizer.toMono16k(audio);
         long t2 = System.nanoTime();
         return embedSamples(audio, mono16k, options, t1 - t0, t2 - t1);
+    }
+
+    /**
+     * {@link #embed} plus the speech {@code voiceActivity} measures on the 16 kHz mono waveform the model sees (an
+     * enrollment's speech duration), decoding and resampling once. The embedding is the one {@link #embed} returns.
+     */
+    public MeasuredEmbedding embedMeasured(byte[] wav, EmbeddingOptions options, AudioLimits limits,
+                                           EnergyVoiceActivity voiceActivity)
+            throws AudioFormatException, AudioRejectedException {
+        long t0 = System.nanoTime();
+        DecodedAudio audio = WavDecoder.decode(wav, limits.maxSamplesPerChannel());
+        long t1 = System.nanoTime();
+        checkDuration(audio, limits);
+        checkResamplable(audio.sampleRateHz());
+        float[] mono16k = AudioNormalizer.toMono16k(audio);
+        long t2 = System.nanoTime();
+        EmbeddingResult result = embedSamples(audio, mono16k, options, t1 - t0, t2 - t1);
+        return new MeasuredEmbedding(result, voiceActivity.measure(mono16k, AudioNormalizer.TARGET_SAMPLE_RATE_HZ));
     }
 
     /** Embeds audio already decoded (the benchmark and tests time the stages separately). */

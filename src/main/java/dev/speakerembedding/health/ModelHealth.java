@@ -27,6 +27,12 @@ final class ModelHealth {
     }
 
     static HealthCheckResponse response(String name, ModelLifecycle lifecycle, Predicate<View> up) {
+        return response(name, lifecycle, up, b -> { });
+    }
+
+    /** @param extra adds a probe's own data */
+    static HealthCheckResponse response(String name, ModelLifecycle lifecycle, Predicate<View> up,
+                                        java.util.function.Consumer<HealthCheckResponseBuilder> extra) {
         ModelManager manager = lifecycle.manager().orElse(null);
         View view = manager == null ? new View(null, lifecycle.workerHealth())
                 : new View(manager.status(), manager.health());
@@ -35,6 +41,7 @@ final class ModelHealth {
                 .withData("offline_mode", lifecycle.config().offline())
                 .withData("device", DEVICE)
                 .withData("cache_dir", lifecycle.config().cacheDir().toString());
+        extra.accept(b);
         if (manager == null) {
             return b.withData("model_loaded", false)
                     .withData("model_cached", false)

@@ -31,6 +31,20 @@ class ServiceConfigTest {
     }
 
     @Test
+    void dataDirFollowsTheXdgRuleAndNeverTheModelCache() {
+        String home = System.getProperty("user.home");
+        assertEquals(Path.of("/srv/data"), config(Map.of("DATA_DIR", "/srv/data", "XDG_DATA_HOME", "/x")).dataDir());
+        assertEquals(Path.of("/x/speaker-embedding"), config(Map.of("XDG_DATA_HOME", "/x")).dataDir());
+        assertEquals(Path.of(home, ".local/share/speaker-embedding"), config(Map.of()).dataDir());
+        assertFalse(config(Map.of()).dataDir().startsWith(config(Map.of()).cacheDir()));
+        assertEquals("h2 (embedded, file mode)", config(Map.of()).profileDatabaseKind());
+        assertEquals("postgresql", config(Map.of("PROFILE_DB_URL",
+                "jdbc:postgresql://db:5432/p?user=u&password=secret")).profileDatabaseKind());
+        assertEquals(20.0, config(Map.of()).enrollmentMinSpeechSeconds());
+        assertEquals(Duration.ofSeconds(5), config(Map.of()).profileDbRetry());
+    }
+
+    @Test
     void offlineAcceptsHuggingfaceHubsTrueValuesInAnyCase() {
         for (String v : new String[] {"1", "ON", "on", "YES", "yes", "TRUE", "True", " true "}) {
             assertTrue(config(Map.of("HF_HUB_OFFLINE", v)).offline(), v);

@@ -61,6 +61,16 @@ class ContainerFilesTest {
                 "server.xml is copied before features.sh reads it");
         assertTrue(runtime.contains("EXPOSE 5001"));
         assertTrue(runtime.contains("VOLUME /app/models"));
+        assertTrue(runtime.contains("VOLUME /app/data"), "the profile database has a volume of its own");
+        List<String> users = runtime.stream().filter(i -> i.startsWith("USER ")).toList();
+        assertTrue(users.isEmpty() || users.get(users.size() - 1).equals("USER 1001"),
+                "the server runs as the base image's user 1001: " + users);
+        int mkdir = runtime.stream().filter(i -> i.contains("mkdir -p /app/data") && i.contains("chown 1001"))
+                .findFirst().map(runtime::indexOf).orElse(-1);
+        assertTrue(mkdir >= 0 && mkdir < runtime.indexOf("VOLUME /app/data"),
+                "the data directory exists, owned by the server's user, before it is declared a volume");
+        assertTrue(String.join("\n", runtime).contains("DATA_DIR=/app/data"));
+        assertTrue(String.join("\n", runtime).contains("/config/lib/jdbc/"), "the JDBC drivers are where server.xml's library reads them");
         assertTrue(String.join("\n", runtime).contains("MODEL_CACHE_DIR=/app/models"));
         assertTrue(String.join("\n", ins).contains("scripts/download-embedding-model.sh"),
                 "the model is downloaded at build time with the pre-download script");
@@ -83,6 +93,9 @@ class ContainerFilesTest {
                     if (source.endsWith(".war")) {
                         assertEquals("/build/target/" + finalName + ".war", source, "war name = pom finalName");
                     }
+                    if (source.contains("jdbc-lib")) {
+                        assertTrue(Files.readString(ROOT.resolve("pom.xml")).contains("${project.build.directory}/jdbc-lib"));
+                    }
                     if (source.contains("cli-lib")) {
                         assertTrue(Files.readString(ROOT.resolve("pom.xml")).contains("${project.build.directory}/cli-lib"));
                     }
@@ -102,9 +115,16 @@ class ContainerFilesTest {
         assertTrue(service != null, "service embedding-service");
         assertTrue(((Map<String, Object>) compose.get("volumes")).containsKey("embedding_models"));
         assertTrue(((List<String>) service.get("volumes")).contains("embedding_models:/app/models"));
+        assertTrue(((Map<String, Object>) compose.get("volumes")).containsKey("embedding_data"));
+        assertTrue(((List<String>) service.get("volumes")).contains("embedding_data:/app/data"),
+                "the profile database has a volume of its own, not the model cache's");
         assertTrue(((List<String>) service.get("ports")).contains("5001:5001"));
         Map<String, String> env = (Map<String, String>) service.get("environment");
         assertEquals("/app/models", env.get("MODEL_CACHE_DIR"));
+        assertEquals("/app/data", env.get("DATA_DIR"));
+        for (String name : List.of("PROFILE_DB_URL", "PROFILE_DB_USER", "PROFILE_DB_PASSWORD")) {
+            assertTrue(!env.containsKey(name), "compose does not pass " + name + " empty over the embedded default");
+        }
         for (String name : List.of("HF_HUB_OFFLINE", "HF_TOKEN", "HF_ENDPOINT", "EMBEDDING_MODEL", "MODEL_REVISION")) {
             assertTrue(env.containsKey(name), "compose passes " + name);
         }
@@ -132,7 +152,8 @@ class ContainerFilesTest {
     @Test
     void serverXmlFeaturesAreTheOnesTheApplicationUses() throws Exception {
         String xml = Files.readString(ROOT.resolve("server.xml"));
-        for (String feature : List.of("restfulWS-3.1", "jsonb-3.0", "cdi-4.0", "mpConfig-3.1", "mpHealth-4.0", "mpOpenAPI-4.1")) {
+        for (String feature : List.of("restfulWS-3.1", "jsonb-3.0", "cdi-4.0", "mpConfig-3.1", "mpHealth-4.0", "mpOpenAPI-4.1",
+                "jdbc-4.3", "servlet-6.0")) {
             assertTrue(xml.contains("<feature>" + feature + "</feature>"), feature);
         }
         Document server = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("server.xml").toFile());
@@ -146,6 +167,31 @@ class ContainerFilesTest {
                 .matcher(Files.readString(ROOT.resolve("pom.xml")));
         assertTrue(m.find(), "pom has " + tag);
         return m.group(1).strip();
+    }
+
+    @Test
+    void theProfileDataSourceIsValidWithNothingConfigured() throws Exception {
+        Document server = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(ROOT.resolve("server.xml").toFile());
+        Map<String, String> defaults = new java.util.HashMap<>();
+        NodeList variables = server.getElementsByTagName("variable");
+        for (int i = 0; i < variables.getLength(); i++) {
+            Element v = (Element) variables.item(i);
+            defaults.put(v.getAttribute("name"), v.getAttribute("defaultValue"));
+        }
+        assertTrue(defaults.get("PROFILE_DB_URL").startsWith("jdbc:h2:file:${DATA_DIR}/"),
+                "embedded H2 in DATA_DIR by default: " + defaults.get("PROFILE_DB_URL"));
+        Element dataSource = (Element) server.getElementsByTagName("dataSource").item(0);
+        assertEquals("jdbc/profiles", dataSource.getAttribute("jndiName"));
+        assertEquals("java.sql.Driver", dataSource.getAttribute("type"), "the driver is chosen by the URL");
+        Element fileset = (Element) server.getElementsByTagName("fileset").item(0);
+        assertEquals("${server.config.dir}/lib/jdbc", fileset.getAttribute("dir"));
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+        assertTrue(pom.contains("<location>lib/jdbc</location>"), "the pom copies the drivers into lib/jdbc");
+        String env = Files.readString(ROOT.resolve("liberty/config/server.env"));
+        assertEquals("# enable_variable_expansion", env.lines().findFirst().orElse(""),
+                "server.env is sourced, so DATA_DIR's default can fall back on XDG_DATA_HOME and HOME");
+        assertTrue(env.contains("DATA_DIR=${DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/speaker-embedding}"));
     }
 
     @Test

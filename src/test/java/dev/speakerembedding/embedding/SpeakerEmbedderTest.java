@@ -146,4 +146,31 @@ class SpeakerEmbedderTest {
         }
         return b.array();
     }
+
+    /**
+     * An enrollment's one pass: the embedding {@link SpeakerEmbedder#embed} gives, bit for bit, and the speech the
+     * voice activity estimate measures on the 16 kHz waveform speechbrain's load_audio makes.
+     */
+    @ParameterizedTest
+    @MethodSource("speechInputs")
+    void measuredEmbeddingIsTheEmbeddingAndTheSpeechOfTheModelsWaveform(String input) throws Exception {
+        String stem = input.substring(0, input.length() - ".wav".length());
+        byte[] wav = Files.readAllBytes(Npy.conformanceDir().resolve("inputs").resolve(input));
+        dev.speakerembedding.audio.EnergyVoiceActivity vad = new dev.speakerembedding.audio.EnergyVoiceActivity(
+                dev.speakerembedding.audio.EnergyVoiceActivity.Settings.DEFAULT);
+        MeasuredEmbedding measured = embedder.embedMeasured(wav, EmbeddingOptions.RAW, AudioLimits.UNBOUNDED, vad);
+        EmbeddingResult plain = embedder.embed(wav, EmbeddingOptions.RAW, AudioLimits.UNBOUNDED);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(plain.embedding(), measured.result().embedding(), input);
+        org.junit.jupiter.api.Assertions.assertEquals(plain.durationSeconds(), measured.result().durationSeconds());
+        Path wav16k = Npy.conformanceDir().resolve("expected/small").resolve(stem + ".wav16k.npy");
+        float[] waveform = Files.exists(wav16k) ? Npy.read(wav16k).data()
+                : dev.speakerembedding.audio.AudioNormalizer.toMono16k(dev.speakerembedding.audio.WavDecoder.decode(
+                        wav, Integer.MAX_VALUE));
+        org.junit.jupiter.api.Assertions.assertEquals(waveform.length / 16000.0,
+                measured.speech().durationSeconds(), 1e-9, "measured on the 16 kHz waveform");
+        double expectedSpeech = vad.measure(waveform, 16000).speechSeconds();
+        org.junit.jupiter.api.Assertions.assertEquals(expectedSpeech, measured.speech().speechSeconds(), 0.0101,
+                input + ": one 10 ms hop at most apart from speechbrain's waveform");
+        org.junit.jupiter.api.Assertions.assertTrue(measured.speech().speechSeconds() > 0, input);
+    }
 }

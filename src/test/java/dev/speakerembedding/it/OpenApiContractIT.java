@@ -15,14 +15,22 @@ import dev.speakerembedding.client.ApiClient;
 import dev.speakerembedding.client.ApiException;
 import dev.speakerembedding.client.api.EmbeddingsApi;
 import dev.speakerembedding.client.api.ModelApi;
+import dev.speakerembedding.client.api.SpeakersApi;
 import dev.speakerembedding.client.api.StatusApi;
 import dev.speakerembedding.client.api.VerificationApi;
 import dev.speakerembedding.client.model.EmbeddingItem;
 import dev.speakerembedding.client.model.EmbeddingPair;
 import dev.speakerembedding.client.model.EmbeddingResponse;
+import dev.speakerembedding.client.model.Enrollment;
+import dev.speakerembedding.client.model.EnrollmentReset;
+import dev.speakerembedding.client.model.EnrollmentResult;
+import dev.speakerembedding.client.model.Identification;
+import dev.speakerembedding.client.model.NewSpeaker;
 import dev.speakerembedding.client.model.ModelFile;
 import dev.speakerembedding.client.model.ModelInfo;
 import dev.speakerembedding.client.model.Problem;
+import dev.speakerembedding.client.model.Speaker;
+import dev.speakerembedding.client.model.SpeakerVerification;
 import dev.speakerembedding.client.model.Status;
 import dev.speakerembedding.client.model.VerificationResponse;
 import dev.speakerembedding.testing.LibertyServer;
@@ -67,7 +75,10 @@ class OpenApiContractIT {
     static void startServer() throws Exception {
         hub = HubStandIn.start();
         serveSmallModel(hub, false);
-        server = ServerTestSupport.startReady(env(hub, tmp.resolve("cache")), tmp.resolve("server"));
+        Map<String, String> env = env(hub, tmp.resolve("cache"));
+        // One enrollment of the espeak file (several seconds of speech) enrolls a profile.
+        env.put("ENROLLMENT_MIN_SPEECH_SECONDS", "2");
+        server = ProfilesIT.startWithProfiles(env, tmp.resolve("server"));
         client = new ApiClient();
         client.updateBaseUri("http://127.0.0.1:" + server.httpPort());
         client.setReadTimeout(Duration.ofSeconds(60));
@@ -126,7 +137,9 @@ class OpenApiContractIT {
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Map<String, Object>>> paths =
                 (Map<String, Map<String, Map<String, Object>>>) doc.get("paths");
-        assertEquals(List.of("/v1/embeddings", "/v1/model", "/v1/status", "/v1/verify", "/v1/verify/embeddings"),
+        assertEquals(List.of("/v1/embeddings", "/v1/identify", "/v1/model", "/v1/speakers", "/v1/speakers/{id}",
+                "/v1/speakers/{id}/enrollments", "/v1/speakers/{id}/enrollments/{enrollmentId}",
+                "/v1/speakers/{id}/verify", "/v1/status", "/v1/verify", "/v1/verify/embeddings"),
                 paths.keySet().stream().sorted().toList());
         for (var path : paths.entrySet()) {
             for (var op : path.getValue().entrySet()) {
@@ -259,6 +272,66 @@ class OpenApiContractIT {
         assertEquals(Status.StatusEnum.HEALTHY, status.getStatus());
         assertEquals("READY", status.getState());
         assertTrue(status.getModelLoaded());
+    }
+
+    @Test
+    void generatedClientManagesEnrollsVerifiesAndIdentifiesSpeakers() throws Exception {
+        SpeakersApi api = new SpeakersApi(client);
+        Speaker a = api.createSpeaker(new NewSpeaker().externalId("java-a").metadata(Map.of("team", "blue")));
+        assertEquals(Speaker.StateEnum.ENROLLING, a.getState());
+        assertEquals(2.0, a.getRemainingSpeechSeconds());
+        Speaker b = api.createSpeaker(new NewSpeaker());
+        assertNull(b.getExternalId());
+
+        EnrollmentResult enrolled = api.enrollSpeaker(a.getId(), List.of(input("speech_espeak_en.wav")));
+        assertEquals(1, enrolled.getEnrollments().size());
+        Enrollment first = enrolled.getEnrollments().get(0);
+        assertTrue(first.getSpeechSeconds() >= 2.0, "espeak speech " + enrolled);
+        assertTrue(first.getCurrentModel());
+        assertEquals(hub.commit(REPO), first.getCommit());
+        assertEquals(Speaker.StateEnum.ENROLLED, enrolled.getSpeaker().getState());
+        assertEquals(0.0, enrolled.getSpeaker().getRemainingSpeechSeconds());
+
+        assertEquals("blue", api.getSpeaker(a.getId()).getMetadata().get("team"));
+        assertEquals(List.of(a.getId()), api.listSpeakers(null, "java-a", null).getSpeakers().stream()
+                .map(Speaker::getId).toList());
+        assertTrue(api.listSpeakers(null, null, 1000).getSpeakers().size() >= 2);
+        List<Enrollment> enrollments = api.listEnrollments(a.getId()).getEnrollments();
+        assertEquals(1, enrollments.size());
+
+        SpeakerVerification same = api.verifySpeaker(a.getId(), input("speech_espeak_en.wav"), null);
+        assertEquals(1.0, same.getScore(), 1e-4, "the enrolled file itself");
+        assertTrue(same.getSameSpeaker());
+        SpeakerVerification other = api.verifySpeaker(a.getId(), input("speech_espeak_en_f3.wav"), 0.999);
+        assertTrue(other.getScore() < same.getScore());
+        assertFalse(other.getSameSpeaker());
+        assertEquals(0.999, other.getThreshold());
+
+        Identification id = api.identifySpeaker(input("speech_espeak_en.wav"), null, null, 3);
+        assertEquals(a.getId(), id.getIdentified().getId());
+        assertEquals("java-a", id.getIdentified().getExternalId());
+        assertEquals(a.getId(), api.identifySpeaker(input("speech_espeak_en.wav"), a.getId(), null, 1)
+                .getCandidates().get(0).getId());
+
+        ApiException notEnrolled = assertThrows(ApiException.class,
+                () -> api.verifySpeaker(b.getId(), input("speech_espeak_en.wav"), null));
+        assertEquals(409, notEnrolled.getCode());
+        assertEquals("profile_not_enrolled", client.getObjectMapper()
+                .readValue(notEnrolled.getResponseBody(), Problem.class).getCode());
+
+        api.deleteEnrollment(enrollments.get(0).getId(), a.getId());
+        assertEquals(Speaker.StateEnum.ENROLLING, api.getSpeaker(a.getId()).getState());
+        assertEquals(2, api.enrollSpeaker(a.getId(), List.of(input("speech_espeak_en.wav"),
+                input("speech_espeak_en_f3.wav"))).getEnrollments().size(), "a batch of two");
+        EnrollmentReset reset = api.resetEnrollments(a.getId());
+        assertEquals(2, reset.getDeleted());
+        assertEquals(0, reset.getSpeaker().getEnrollments());
+        api.deleteSpeaker(a.getId());
+        ApiException gone = assertThrows(ApiException.class, () -> api.getSpeaker(a.getId()));
+        assertEquals(404, gone.getCode());
+        assertEquals("profile_not_found", client.getObjectMapper().readValue(gone.getResponseBody(), Problem.class)
+                .getCode());
+        api.deleteSpeaker(b.getId());
     }
 
     @Test

@@ -75,7 +75,10 @@ class PythonClientIT {
         requirePythonWithClientRequirements();
         hub = HubStandIn.start();
         serveSmallModel(hub, false);
-        server = ServerTestSupport.startReady(env(hub, tmp.resolve("cache")), tmp.resolve("server"));
+        Map<String, String> serverEnv = env(hub, tmp.resolve("cache"));
+        // One enrollment of the espeak file (several seconds of speech) enrolls a profile.
+        serverEnv.put("ENROLLMENT_MIN_SPEECH_SECONDS", "2");
+        server = ProfilesIT.startWithProfiles(serverEnv, tmp.resolve("server"));
         String stdout = python(SCRIPTS.resolve("call_every_operation.py").toString(),
                 "http://127.0.0.1:" + server.httpPort(), Npy.conformanceDir().resolve("inputs").toString());
         report = json(stdout.strip());
@@ -310,5 +313,41 @@ class PythonClientIT {
         JsonObject mismatched = problem("compare_mismatched", 422);
         assertEquals("invalid_embedding", mismatched.getString("code"));
         assertTrue(mismatched.getString("detail").contains(DIMENSION + " values"), mismatched.toString());
+    }
+
+    @Test
+    void speakersAreEnrolledVerifiedIdentifiedAndDeleted() {
+        JsonObject a = value("create_speaker", "Speaker");
+        assertEquals("python-a", a.getString("external_id"));
+        assertEquals("enrolling", a.getString("state"));
+        assertEquals("green", a.getJsonObject("metadata").getString("team"));
+        String id = a.getString("id");
+        assertEquals("enrolling", value("create_speaker_empty", "Speaker").getString("state"));
+        JsonObject enrolled = value("enroll", "EnrollmentResult");
+        assertEquals(1, enrolled.getJsonArray("enrollments").size());
+        assertTrue(finite(enrolled.getJsonArray("enrollments").getJsonObject(0), "speech_seconds") >= 2.0);
+        assertEquals("enrolled", enrolled.getJsonObject("speaker").getString("state"));
+        assertEquals(0.0, finite(enrolled.getJsonObject("speaker"), "remaining_speech_seconds"));
+        assertEquals(id, value("get_speaker", "Speaker").getString("id"));
+        assertEquals(id, value("list_speakers", "SpeakerPage").getJsonArray("speakers").getJsonObject(0)
+                .getString("id"));
+        assertEquals(1, value("list_enrollments", "EnrollmentList").getJsonArray("enrollments").size());
+        double same = finite(value("verify_speaker_same", "SpeakerVerification"), "score");
+        assertEquals(1.0, same, 1e-4, "the enrolled file itself");
+        JsonObject other = value("verify_speaker_other", "SpeakerVerification");
+        assertTrue(finite(other, "score") < same);
+        assertFalse(other.getBoolean("same_speaker"));
+        assertEquals("profile_not_enrolled", problem("verify_not_enrolled", 409).getString("code"));
+        JsonObject identified = value("identify", "Identification");
+        assertEquals(id, identified.getJsonObject("identified").getString("id"));
+        assertEquals("python-a", identified.getJsonObject("identified").getString("external_id"));
+        assertEquals(1, identified.getJsonArray("candidates").size(), "the other profile is not enrolled");
+        for (String call : List.of("delete_enrollment", "delete_speaker", "delete_speaker_empty")) {
+            JsonObject r = report.getJsonObject("results").getJsonObject(call);
+            assertEquals("NoneType", r.getString("type", "(none: " + r + ")"), call + ": 204 reads as None");
+        }
+        assertEquals(2, value("enroll_batch", "EnrollmentResult").getJsonArray("enrollments").size());
+        assertEquals(2, value("reset_enrollments", "EnrollmentReset").getInt("deleted"));
+        assertEquals("profile_not_found", problem("get_deleted_speaker", 404).getString("code"));
     }
 }

@@ -1,0 +1,211 @@
+package dev.speakerembedding.lifecycle;
+
+import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.profiles.EnrollmentPolicy;
+import dev.speakerembedding.profiles.EnrollmentSummary;
+import dev.speakerembedding.profiles.ProfileState;
+import dev.speakerembedding.profiles.ModelIdentity;
+import dev.speakerembedding.profiles.ProfileIndex;
+import dev.speakerembedding.profiles.store.JdbcProfileStore;
+import dev.speakerembedding.profiles.store.ProfileId;
+import dev.speakerembedding.profiles.store.ProfileSchema;
+import dev.speakerembedding.profiles.store.ProfileStore;
+import dev.speakerembedding.profiles.store.ProfileVectors;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * The CDI edge of speaker profiles: gets the profile dataSource, brings its schema up to date with Flyway, builds
+ * the {@link JdbcProfileStore}, and keeps the in-memory {@link ProfileIndex} of the serving model's profiles.
+ *
+ * <p>The database never holds the server back: the application starts whether or not it answers, the embedding
+ * endpoints do not depend on it, and until the schema is migrated the profile endpoints answer 503
+ * {@code profile_store_unavailable}. A worker thread tries again every {@code PROFILE_DB_RETRY_SECONDS} until it
+ * succeeds; once connected, a database lost later is Liberty's connection pool's to reconnect (each call meanwhile
+ * fails with 503 and the next one after its return succeeds).
+ *
+ * <p>The index holds the unit profile vectors of the profiles enrolled under the serving model. It is built once
+ * the model is READY (by the worker, or by the first identification, whichever comes first) and updated by this
+ * server's writes. Writes made by other replicas on a shared database are not followed yet.
+ */
+@ApplicationScoped
+public class ProfileLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(ProfileLifecycle.class.getName());
+
+    /** One model's index. */
+    private record LoadedIndex(ModelIdentity model, ProfileIndex<ProfileId> index) {
+    }
+
+    @Inject
+    ServiceConfig config;
+
+    @Inject
+    ModelLifecycle models;
+
+    @Inject
+    Instance<ProfileDataSource> dataSources;
+
+    private volatile ProfileStore store;
+    private volatile String unavailableReason = "the profile database has not been reached yet";
+    private volatile LoadedIndex index;
+    private final Object indexLock = new Object();
+    private ScheduledExecutorService worker;
+
+    void onStart(@Observes Startup event) {
+        worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "profile-store");
+            t.setDaemon(true);
+            return t;
+        });
+        LOG.info("Speaker profiles in " + config.profileDatabaseKind()
+                + (config.profileDatabaseKind().startsWith("h2") ? " under " + config.dataDir() : ""));
+        worker.execute(this::connect);
+    }
+
+    private void connect() {
+        try {
+            DataSource dataSource = dataSources.get().get();
+            if (dataSource == null) {
+                throw new IllegalStateException("no dataSource " + ProfileDataSource.JNDI_NAME + " in server.xml");
+            }
+            ProfileSchema.Migration migration = ProfileSchema.migrate(dataSource);
+            store = new JdbcProfileStore(dataSource);
+            unavailableReason = null;
+            LOG.info(String.format("Profile store ready: schema version %s (%d migrations applied now)",
+                    migration.schemaVersion(), migration.appliedMigrations()));
+            worker.scheduleWithFixedDelay(this::buildIndexWhenModelReady, 0, config.profileDbRetry().toSeconds(),
+                    TimeUnit.SECONDS);
+        } catch (RuntimeException e) {
+            // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
+            unavailableReason = "the profile database cannot be used: " + redacted(e.getMessage());
+            LOG.log(Level.WARNING, unavailableReason + "; trying again in " + config.profileDbRetry().toSeconds()
+                    + " s (PROFILE_DB_RETRY_SECONDS)");
+            worker.schedule(this::connect, config.profileDbRetry().toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A failure's text without credentials: a driver's or Flyway's message may quote the JDBC URL, and an operator
+     * may have put the password in it ({@code ?password=...}).
+     */
+    static String redacted(String message) {
+        return message == null ? "(no message)"
+                : message.replaceAll("(?i)(password=)[^;&\\s)'\"]*", "$1***");
+    }
+
+    private void buildIndexWhenModelReady() {
+        try {
+            currentModel().ifPresent(this::index);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not load the profile index yet: " + redacted(e.getMessage()));
+        }
+    }
+
+    /** The store, once the schema is migrated. */
+    public Optional<ProfileStore> store() {
+        return Optional.ofNullable(store);
+    }
+
+    /** Why {@link #store()} is empty. */
+    public String unavailableReason() {
+        String reason = unavailableReason;
+        return reason == null ? "the profile store is available" : reason;
+    }
+
+    public EnrollmentPolicy policy() {
+        return new EnrollmentPolicy(config.enrollmentMinSpeechSeconds(),
+                EnrollmentPolicy.DEFAULT_MIN_SPEECH_SECONDS_PER_ENROLLMENT);
+    }
+
+    /** The identity of the model being served, if one is. */
+    public Optional<ModelIdentity> currentModel() {
+        return models.manager().flatMap(ModelManager::serving)
+                .map(s -> identity(config.modelId(), s.status().commit(), s.embedder().dimension()));
+    }
+
+    /** What makes the service's stored vectors: the raw (normalize=false) float32 output of the served model. */
+    public static ModelIdentity identity(String repoId, String commit, int dimension) {
+        return ModelIdentity.speechbrainEcapa(repoId, commit, dimension, ModelIdentity.Normalization.RAW);
+    }
+
+    /**
+     * The index of {@code model}'s enrolled profiles, loaded from the store the first time it is asked for (and
+     * again when the served model changes).
+     *
+     * @throws IllegalStateException when the store is not available
+     */
+    public ProfileIndex<ProfileId> index(ModelIdentity model) {
+        LoadedIndex loaded = index;
+        if (loaded != null && loaded.model().equals(model)) {
+            return loaded.index();
+        }
+        synchronized (indexLock) {
+            loaded = index;
+            if (loaded != null && loaded.model().equals(model)) {
+                return loaded.index();
+            }
+            ProfileStore s = requireStore();
+            ProfileIndex<ProfileId> built = new ProfileIndex<>(model.dimension());
+            long started = System.nanoTime();
+            EnrollmentPolicy policy = policy();
+            int profiles = s.forEachProfileVectors(model, vectors -> {
+                if (enrolled(vectors, model, policy)) {
+                    built.put(vectors.profileId(), vectors.profileVector());
+                }
+            });
+            index = new LoadedIndex(model, built);
+            LOG.info(String.format("Profile index loaded: %d enrolled of %d profiles with enrollments of the serving "
+                    + "model, %.0f ms", built.size(), profiles, (System.nanoTime() - started) / 1e6));
+            return built;
+        }
+    }
+
+    /** After a write to {@code id}: its row in the loaded index follows what the store now holds. */
+    public void refresh(ProfileId id) {
+        synchronized (indexLock) {
+            LoadedIndex loaded = index;
+            if (loaded == null) {
+                return;
+            }
+            Optional<ProfileVectors> vectors = requireStore().loadVectors(id, loaded.model());
+            if (vectors.isPresent() && enrolled(vectors.get(), loaded.model(), policy())) {
+                loaded.index().put(id, vectors.get().profileVector());
+            } else {
+                loaded.index().remove(id);
+            }
+        }
+    }
+
+    private static boolean enrolled(ProfileVectors vectors, ModelIdentity model, EnrollmentPolicy policy) {
+        return policy.status(List.of(new EnrollmentSummary(model, vectors.speechSeconds())), model).state()
+                == ProfileState.ENROLLED;
+    }
+
+    private ProfileStore requireStore() {
+        ProfileStore s = store;
+        if (s == null) {
+            throw new IllegalStateException(unavailableReason());
+        }
+        return s;
+    }
+
+    @PreDestroy
+    void stop() {
+        if (worker != null) {
+            worker.shutdownNow();
+        }
+    }
+}

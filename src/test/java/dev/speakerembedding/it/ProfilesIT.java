@@ -1,0 +1,426 @@
+package dev.speakerembedding.it;
+
+import static dev.speakerembedding.it.ServerTestSupport.env;
+import static dev.speakerembedding.it.ServerTestSupport.json;
+import static dev.speakerembedding.it.ServerTestSupport.serveSmallModel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.speakerembedding.testing.LibertyServer;
+import dev.speakerembedding.testing.Npy;
+import dev.speakerembedding.testing.hubstandin.HubStandIn;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Speaker profiles end to end through real Liberty servers with the small conformance model: on the embedded H2
+ * database (file mode in DATA_DIR's default under the server's HOME, kept across a restart) and on the machine's
+ * PostgreSQL (a schema of this test's own; fails, never skips, when PostgreSQL does not answer).
+ */
+class ProfilesIT {
+
+    /** Two enrollments of the espeak files are needed to reach it, so the enrolling state is seen first. */
+    static final double MIN_SPEECH_SECONDS = 9;
+    static final String SPEAKER_A = "speech_espeak_en.wav";
+    static final String SPEAKER_B = "speech_espeak_en_f3.wav";
+    static final String PG_HOST = "127.0.0.1";
+    static final int PG_PORT = 5432;
+    static final String PG_START_HINT = "start the machine's PostgreSQL with: "
+            + "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start";
+
+    private static HubStandIn hub;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void startHub() throws Exception {
+        hub = HubStandIn.start();
+        serveSmallModel(hub, false);
+    }
+
+    @AfterAll
+    static void stopHub() throws Exception {
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    private static Map<String, String> profileEnv(Path cache) {
+        Map<String, String> e = env(hub, cache);
+        e.put("ENROLLMENT_MIN_SPEECH_SECONDS", Double.toString(MIN_SPEECH_SECONDS));
+        e.put("PROFILE_DB_RETRY_SECONDS", "1");
+        return e;
+    }
+
+    /**
+     * A ready server whose profile store is reachable too: readiness does not wait for the database (the embedding
+     * endpoints do not need it), so the schema migration may finish a moment after the model is loaded.
+     */
+    static LibertyServer startWithProfiles(Map<String, String> env, Path out) throws Exception {
+        LibertyServer server = ServerTestSupport.startReady(env, out);
+        try {
+            return server.awaitResponse("/v1/speakers?limit=1", r -> r.statusCode() == 200, Duration.ofSeconds(60));
+        } catch (Throwable t) {
+            server.close();
+            throw t;
+        }
+    }
+
+    static byte[] input(String name) throws Exception {
+        return Files.readAllBytes(Npy.conformanceDir().resolve("inputs").resolve(name));
+    }
+
+    static HttpResponse<String> send(LibertyServer server, String method, String path, String contentType,
+                                     byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body));
+        return server.http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonObject ok(int status, HttpResponse<String> r) {
+        assertEquals(status, r.statusCode(), r.body());
+        return json(r.body());
+    }
+
+    static void problem(int status, String code, HttpResponse<String> r) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(code, json(r.body()).getString("code"), r.body());
+    }
+
+    static String create(LibertyServer s, String body) throws Exception {
+        JsonObject created = ok(201, send(s, "POST", "/v1/speakers", "application/json", body.getBytes()));
+        assertEquals("enrolling", created.getString("state"));
+        assertEquals(0, created.getInt("enrollments"));
+        assertEquals(MIN_SPEECH_SECONDS, created.getJsonNumber("remaining_speech_seconds").doubleValue(), 1e-9);
+        return created.getString("id");
+    }
+
+    /** Enrolls {@code file} until the profile is enrolled, checking the state and remaining speech each time. */
+    static int enrollUntilEnrolled(LibertyServer s, String id, String file) throws Exception {
+        double speechSoFar = 0;
+        for (int n = 1; n <= 6; n++) {
+            JsonObject r = ok(201, send(s, "POST", "/v1/speakers/" + id + "/enrollments", "audio/wav", input(file)));
+            assertEquals(1, r.getJsonArray("enrollments").size());
+            JsonObject enrollment = r.getJsonArray("enrollments").getJsonObject(0);
+            double speech = enrollment.getJsonNumber("speech_seconds").doubleValue();
+            double duration = enrollment.getJsonNumber("duration_seconds").doubleValue();
+            assertTrue(speech >= 1.0 && speech <= duration, "speech " + speech + " of " + duration);
+            assertTrue(enrollment.getBoolean("current_model"));
+            speechSoFar += speech;
+            JsonObject speaker = r.getJsonObject("speaker");
+            assertEquals(n, speaker.getInt("enrollments"));
+            assertEquals(speechSoFar, speaker.getJsonNumber("speech_seconds").doubleValue(), 1e-6);
+            if (speechSoFar >= MIN_SPEECH_SECONDS) {
+                assertEquals("enrolled", speaker.getString("state"));
+                assertEquals(0.0, speaker.getJsonNumber("remaining_speech_seconds").doubleValue());
+                assertTrue(n >= 2, "one enrollment was not enough, so enrolling was seen first");
+                return n;
+            }
+            assertEquals("enrolling", speaker.getString("state"));
+            assertEquals(MIN_SPEECH_SECONDS - speechSoFar,
+                    speaker.getJsonNumber("remaining_speech_seconds").doubleValue(), 1e-6);
+            problem(409, "profile_not_enrolled",
+                    send(s, "POST", "/v1/speakers/" + id + "/verify", "audio/wav", input(file)));
+        }
+        return fail("not enrolled after 6 enrollments");
+    }
+
+    static double verify(LibertyServer s, String id, String file) throws Exception {
+        JsonObject v = ok(200, send(s, "POST", "/v1/speakers/" + id + "/verify", "audio/wav", input(file)));
+        assertEquals(0.25, v.getJsonNumber("threshold").doubleValue());
+        double score = v.getJsonNumber("score").doubleValue();
+        assertTrue(score >= -1.0001 && score <= 1.0001, "score " + score);
+        assertEquals(score > 0.25, v.getBoolean("same_speaker"));
+        assertEquals(0, v.getInt("enrollments_left_out"));
+        return score;
+    }
+
+    /** The main flow on one server; returns profile B's id (A is deleted). */
+    static String[] mainFlow(LibertyServer s) throws Exception {
+        String a = create(s, "{\"external_id\":\"person-a\",\"metadata\":{\"team\":\"blue\",\"n\":1}}");
+        String b = create(s, "{}");
+        int enrollmentsA = enrollUntilEnrolled(s, a, SPEAKER_A);
+        enrollUntilEnrolled(s, b, SPEAKER_B);
+
+        JsonObject got = ok(200, send(s, "GET", "/v1/speakers/" + a, null, null));
+        assertEquals("person-a", got.getString("external_id"));
+        assertEquals("blue", got.getJsonObject("metadata").getString("team"));
+        assertEquals(enrollmentsA, ok(200, send(s, "GET", "/v1/speakers/" + a + "/enrollments", null, null))
+                .getJsonArray("enrollments").size());
+        JsonArray byExternal = ok(200, send(s, "GET", "/v1/speakers?external_id=person-a", null, null))
+                .getJsonArray("speakers");
+        assertEquals(1, byExternal.size());
+        assertEquals(a, byExternal.getJsonObject(0).getString("id"));
+
+        double same = verify(s, a, SPEAKER_A);
+        double other = verify(s, a, SPEAKER_B);
+        assertEquals(1.0, same, 1e-4, "A's enrollments are of this very file");
+        assertTrue(same > other, "the enrolled file scores above the other speaker: " + same + " vs " + other);
+
+        JsonObject id = ok(200, send(s, "POST", "/v1/identify?top=2", "audio/wav", input(SPEAKER_B)));
+        JsonArray candidates = id.getJsonArray("candidates");
+        assertEquals(2, candidates.size());
+        assertEquals(b, candidates.getJsonObject(0).getString("id"), "B first for B's audio");
+        assertEquals(a, candidates.getJsonObject(1).getString("id"));
+        assertTrue(candidates.getJsonObject(0).getJsonNumber("score").doubleValue()
+                >= candidates.getJsonObject(1).getJsonNumber("score").doubleValue());
+        assertEquals(b, id.getJsonObject("identified").getString("id"));
+        assertEquals(2, id.getInt("profiles_scored"));
+        JsonObject top1 = ok(200, send(s, "POST", "/v1/identify?top=1", "audio/wav", input(SPEAKER_A)));
+        assertEquals(1, top1.getJsonArray("candidates").size());
+        assertEquals(a, top1.getJsonArray("candidates").getJsonObject(0).getString("id"));
+        assertEquals("person-a", top1.getJsonArray("candidates").getJsonObject(0).getString("external_id"));
+
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + a, null, null).statusCode());
+        problem(404, "profile_not_found", send(s, "GET", "/v1/speakers/" + a, null, null));
+        problem(404, "profile_not_found", send(s, "DELETE", "/v1/speakers/" + a, null, null));
+        JsonObject after = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_A)));
+        assertEquals(1, after.getJsonArray("candidates").size(), "a deleted profile is gone from the index");
+        assertEquals(b, after.getJsonArray("candidates").getJsonObject(0).getString("id"));
+        return new String[] {a, b};
+    }
+
+    static void badInput(LibertyServer s, String enrolled) throws Exception {
+        String unknown = "00000000-0000-4000-8000-000000000000";
+        problem(404, "profile_not_found", send(s, "GET", "/v1/speakers/" + unknown, null, null));
+        problem(404, "profile_not_found",
+                send(s, "POST", "/v1/speakers/" + unknown + "/enrollments", "audio/wav", input(SPEAKER_A)));
+        problem(400, "malformed_id", send(s, "GET", "/v1/speakers/not-a-uuid", null, null));
+        problem(400, "malformed_id", send(s, "POST", "/v1/speakers/42/verify", "audio/wav", input(SPEAKER_A)));
+        int profilesBefore = ok(200, send(s, "GET", "/v1/speakers", null, null)).getJsonArray("speakers").size();
+        String big = "{\"metadata\":{\"x\":\"" + "y".repeat(5000) + "\"}}";
+        problem(413, "metadata_too_large", send(s, "POST", "/v1/speakers", "application/json", big.getBytes()));
+        problem(400, "invalid_metadata",
+                send(s, "POST", "/v1/speakers", "application/json", "{\"metadata\":[1]}".getBytes()));
+        problem(400, "invalid_json", send(s, "POST", "/v1/speakers", "application/json", "{\"name\":1}".getBytes()));
+        create(s, "{\"external_id\":\"dup\"}");
+        problem(409, "duplicate_external_id",
+                send(s, "POST", "/v1/speakers", "application/json", "{\"external_id\":\"dup\"}".getBytes()));
+        assertEquals(profilesBefore + 1,
+                ok(200, send(s, "GET", "/v1/speakers", null, null)).getJsonArray("speakers").size(),
+                "refused profiles left nothing behind");
+        for (String top : new String[] {"0", "101", "x"}) {
+            problem(400, "invalid_option", send(s, "POST", "/v1/identify?top=" + top, "audio/wav", input(SPEAKER_A)));
+        }
+        problem(400, "invalid_option", send(s, "GET", "/v1/speakers?limit=5000", null, null));
+        problem(400, "invalid_option", send(s, "GET", "/v1/speakers?cursor=bogus", null, null));
+        int enrollmentsBefore = ok(200, send(s, "GET", "/v1/speakers/" + enrolled + "/enrollments", null, null))
+                .getJsonArray("enrollments").size();
+        HttpResponse<String> silence = send(s, "POST", "/v1/speakers/" + enrolled + "/enrollments", "audio/wav",
+                input("silence_1s_16k_s16.wav"));
+        assertEquals(422, silence.statusCode(), silence.body());
+        String code = json(silence.body()).getString("code");
+        assertTrue(code.equals("audio_silent") || code.equals("insufficient_speech"), code);
+        problem(422, "insufficient_speech", send(s, "POST", "/v1/speakers/" + enrolled + "/enrollments",
+                "audio/wav", input("speech_0p25s_16k_s16.wav")));
+        assertEquals(enrollmentsBefore, ok(200, send(s, "GET", "/v1/speakers/" + enrolled + "/enrollments", null,
+                null)).getJsonArray("enrollments").size(), "refused enrollments stored nothing");
+    }
+
+    /** A multipart batch is stored all or none, in the order sent. */
+    static void batchEnrollment(LibertyServer s) throws Exception {
+        String id = create(s, "{}");
+        String boundary = "edge-batch-boundary";
+        HttpResponse<String> refused = send(s, "POST", "/v1/speakers/" + id + "/enrollments",
+                "multipart/form-data; boundary=" + boundary,
+                multipart(boundary, SPEAKER_B, "speech_0p25s_16k_s16.wav"));
+        problem(422, "insufficient_speech", refused);
+        assertTrue(json(refused.body()).getString("detail").startsWith("part 1 ('speech_0p25s_16k_s16.wav')"),
+                refused.body());
+        assertEquals(0, ok(200, send(s, "GET", "/v1/speakers/" + id + "/enrollments", null, null))
+                .getJsonArray("enrollments").size(), "a refused batch stores none of its files");
+        JsonObject r = ok(201, send(s, "POST", "/v1/speakers/" + id + "/enrollments",
+                "multipart/form-data; boundary=" + boundary, multipart(boundary, SPEAKER_B, SPEAKER_A)));
+        JsonArray stored = r.getJsonArray("enrollments");
+        assertEquals(2, stored.size());
+        assertEquals(2, r.getJsonObject("speaker").getInt("enrollments"));
+        double sum = stored.getJsonObject(0).getJsonNumber("speech_seconds").doubleValue()
+                + stored.getJsonObject(1).getJsonNumber("speech_seconds").doubleValue();
+        assertEquals(sum, r.getJsonObject("speaker").getJsonNumber("speech_seconds").doubleValue(), 1e-6);
+        problem(400, "invalid_multipart", send(s, "POST", "/v1/speakers/" + id + "/enrollments",
+                "multipart/form-data; boundary=" + boundary,
+                new String(multipart(boundary, SPEAKER_A), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .replace("name=\"audio\"", "name=\"other\"").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + id, null, null).statusCode());
+    }
+
+    static byte[] multipart(String boundary, String... files) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String file : files) {
+            out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"" + file
+                    + "\"\r\nContent-Type: audio/wav\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(input(file));
+            out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        out.write(("--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
+    /** No row of any table holds profile {@code deleted}; {@code kept}'s enrollments are still there. */
+    static void assertDeletedEverywhere(Connection c, String deleted, String kept, int keptEnrollments)
+            throws SQLException {
+        try (Statement st = c.createStatement()) {
+            assertEquals(0, count(st, "SELECT COUNT(*) FROM profiles WHERE id = '" + deleted + "'"));
+            assertEquals(0, count(st, "SELECT COUNT(*) FROM enrollments WHERE profile_id = '" + deleted + "'"));
+            assertEquals(keptEnrollments, count(st, "SELECT COUNT(*) FROM enrollments"),
+                    "only the kept profile's enrollments hold vectors");
+            assertEquals(keptEnrollments, count(st, "SELECT COUNT(*) FROM enrollments WHERE profile_id = '"
+                    + kept + "'"));
+        }
+    }
+
+    private static int count(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void embeddedH2FromCreateToDeleteAndAcrossARestart() throws Exception {
+        Path out = tmp.resolve("h2-server");
+        Map<String, String> e = profileEnv(tmp.resolve("cache-h2"));
+        String[] ids;
+        int enrollmentsB;
+        try (LibertyServer s = startWithProfiles(e, out)) {
+            ids = mainFlow(s);
+            enrollmentsB = ok(200, send(s, "GET", "/v1/speakers/" + ids[1] + "/enrollments", null, null))
+                    .getJsonArray("enrollments").size();
+            badInput(s, ids[1]);
+            batchEnrollment(s);
+            ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
+            String logs = s.allLogs();
+            for (String identifying : new String[] {"person-a", "\"team\"", "blue"}) {
+                assertFalse(logs.contains(identifying), "no external id or metadata in the logs: " + identifying);
+            }
+        }
+        // DATA_DIR's default under the server's HOME (the test's output directory): never the model cache.
+        Path dbFile = out.resolve(".local/share/speaker-embedding/profiles.mv.db");
+        assertTrue(Files.isRegularFile(dbFile), "embedded database at " + dbFile);
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + out.resolve(
+                ".local/share/speaker-embedding/profiles") + ";IFEXISTS=TRUE", "sa", "")) {
+            assertDeletedEverywhere(c, ids[0], ids[1], enrollmentsB);
+        }
+        try (LibertyServer s = startWithProfiles(e, out)) {
+            JsonObject b = ok(200, send(s, "GET", "/v1/speakers/" + ids[1], null, null));
+            assertEquals("enrolled", b.getString("state"), "kept across a restart");
+            JsonObject id = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_B)));
+            assertEquals(ids[1], id.getJsonObject("identified").getString("id"), "the index is loaded at start");
+            problem(404, "profile_not_found", send(s, "GET", "/v1/speakers/" + ids[0], null, null));
+        }
+    }
+
+    @Test
+    void postgresqlMainFlow() throws Exception {
+        String schema = "profiles_it_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
+        String admin = "jdbc:postgresql://" + PG_HOST + ":" + PG_PORT + "/test";
+        Function<String, Connection> connect = url -> {
+            try {
+                return DriverManager.getConnection(url, "postgres", "");
+            } catch (SQLException ex) {
+                return fail("PostgreSQL is not reachable at " + PG_HOST + ":" + PG_PORT + " (database test, user "
+                        + "postgres): " + ex.getMessage() + "; " + PG_START_HINT, ex);
+            }
+        };
+        try (Connection c = connect.apply(admin); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        try {
+            Map<String, String> e = profileEnv(tmp.resolve("cache-pg"));
+            e.put("PROFILE_DB_URL", admin + "?currentSchema=" + schema);
+            e.put("PROFILE_DB_USER", "postgres");
+            e.put("PROFILE_DB_PASSWORD", "not-needed-with-trust-auth");
+            String[] ids;
+            int enrollmentsB;
+            Path out = tmp.resolve("pg-server");
+            try (LibertyServer s = startWithProfiles(e, out)) {
+                ids = mainFlow(s);
+                enrollmentsB = ok(200, send(s, "GET", "/v1/speakers/" + ids[1] + "/enrollments", null, null))
+                        .getJsonArray("enrollments").size();
+                assertFalse(s.allLogs().contains("not-needed-with-trust-auth"), "the password is never logged");
+            }
+            assertFalse(Files.exists(out.resolve(".local/share/speaker-embedding/profiles.mv.db")),
+                    "no embedded database when PROFILE_DB_URL is set");
+            try (Connection c = connect.apply(admin + "?currentSchema=" + schema)) {
+                assertDeletedEverywhere(c, ids[0], ids[1], enrollmentsB);
+            }
+        } finally {
+            try (Connection c = connect.apply(admin); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseLeavesEmbeddingsWorkingAndProfilesAnswer503() throws Exception {
+        Map<String, String> e = profileEnv(tmp.resolve("cache-down"));
+        e.put("PROFILE_DB_URL", "jdbc:postgresql://127.0.0.1:" + LibertyServer.freePort() + "/none");
+        e.put("PROFILE_DB_USER", "nobody");
+        e.put("PROFILE_DB_PASSWORD", "secret-password-never-logged");
+        try (LibertyServer s = ServerTestSupport.startReady(e, tmp.resolve("down-server"))) {
+            ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
+            HttpResponse<String> r = send(s, "POST", "/v1/speakers", "application/json", "{}".getBytes());
+            problem(503, "profile_store_unavailable", r);
+            assertTrue(r.headers().firstValue("Retry-After").isPresent());
+            problem(503, "profile_store_unavailable", send(s, "GET", "/v1/speakers", null, null));
+            JsonObject ready = ServerTestSupport.checkData(s.get("/health/ready").body());
+            assertEquals("unavailable", ready.getString("profile_store"), "readiness says what is missing");
+            assertTrue(ready.getString("profile_store_error").contains("profile database cannot be used"),
+                    ready.toString());
+            assertEquals(200, s.get("/health/ready").statusCode(), "and does not gate on it");
+            assertNotEquals(-1, s.allLogs().indexOf("profile database cannot be used"), "the log says why");
+            assertFalse(s.allLogs().contains("secret-password-never-logged"), "the password is never logged");
+        }
+    }
+
+    /**
+     * A database that cannot be used at start and can later: the embedded one under a DATA_DIR whose parent is a
+     * regular file (H2 cannot create its directory). Profiles answer 503 meanwhile; once the file is gone the
+     * service connects by itself, within PROFILE_DB_RETRY_SECONDS, with no restart.
+     */
+    @Test
+    void theServiceConnectsByItselfOnceTheDatabaseCanBeUsed() throws Exception {
+        Path blocker = tmp.resolve("blocker");
+        Files.writeString(blocker, "not a directory");
+        Map<String, String> e = profileEnv(tmp.resolve("cache-late"));
+        e.put("DATA_DIR", blocker.resolve("data").toString());
+        try (LibertyServer s = ServerTestSupport.startReady(e, tmp.resolve("late-server"))) {
+            problem(503, "profile_store_unavailable",
+                    send(s, "POST", "/v1/speakers", "application/json", "{}".getBytes()));
+            ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
+            Files.delete(blocker);
+            s.awaitResponse("/v1/speakers?limit=1", r -> r.statusCode() == 200, Duration.ofSeconds(30));
+            create(s, "{\"external_id\":\"late\"}");
+            assertEquals("available", ServerTestSupport.checkData(s.get("/health/ready").body())
+                    .getString("profile_store"));
+            assertTrue(Files.isRegularFile(blocker.resolve("data/profiles.mv.db")), "the database in DATA_DIR");
+        }
+    }
+}
