@@ -46,6 +46,12 @@ public class ServiceConfig {
     /** {@code EnrollmentPolicy.DEFAULT_MIN_SPEECH_SECONDS}; its javadoc says why 20 s. */
     public static final String DEFAULT_ENROLLMENT_MIN_SPEECH_SECONDS = "20";
     public static final String DEFAULT_PROFILE_DB_RETRY_SECONDS = "5";
+    /**
+     * A write on one replica is identified on the others within about this plus one poll: a second is as fresh as a
+     * person re-trying an identification notices, and one indexed query a second per replica costs the database
+     * next to nothing.
+     */
+    public static final String DEFAULT_PROFILE_SYNC_INTERVAL_MS = "1000";
 
     /** huggingface_hub's truthy spellings for HF_HUB_OFFLINE (constants.py `_is_true`). */
     private static final Set<String> TRUE_VALUES = Set.of("1", "ON", "YES", "TRUE");
@@ -151,6 +157,9 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "PROFILE_DB_RETRY_SECONDS", defaultValue = DEFAULT_PROFILE_DB_RETRY_SECONDS)
     int profileDbRetrySeconds;
 
+    @Inject @ConfigProperty(name = "PROFILE_SYNC_INTERVAL_MS", defaultValue = DEFAULT_PROFILE_SYNC_INTERVAL_MS)
+    int profileSyncIntervalMs;
+
     @Inject @ConfigProperty(name = "ENROLLMENT_MIN_SPEECH_SECONDS", defaultValue = DEFAULT_ENROLLMENT_MIN_SPEECH_SECONDS)
     double enrollmentMinSpeechSeconds;
 
@@ -200,6 +209,7 @@ public class ServiceConfig {
         c.xdgDataHome = get.apply("XDG_DATA_HOME");
         c.profileDbUrl = get.apply("PROFILE_DB_URL");
         c.profileDbRetrySeconds = intSetting(get, "PROFILE_DB_RETRY_SECONDS", DEFAULT_PROFILE_DB_RETRY_SECONDS);
+        c.profileSyncIntervalMs = intSetting(get, "PROFILE_SYNC_INTERVAL_MS", DEFAULT_PROFILE_SYNC_INTERVAL_MS);
         c.enrollmentMinSpeechSeconds = Double.parseDouble(get.apply("ENROLLMENT_MIN_SPEECH_SECONDS")
                 .orElse(DEFAULT_ENROLLMENT_MIN_SPEECH_SECONDS).trim());
         return c;
@@ -416,6 +426,14 @@ public class ServiceConfig {
     /** Wait between attempts to reach the profile database (at start, and after it was lost). */
     public Duration profileDbRetry() {
         return Duration.ofSeconds(Math.max(1, profileDbRetrySeconds));
+    }
+
+    /**
+     * How often the index polls the profile database's change log for other replicas' writes; at least 10 ms, so a
+     * zero or negative value cannot turn the poll into a busy loop.
+     */
+    public Duration profileSyncInterval() {
+        return Duration.ofMillis(Math.max(10, profileSyncIntervalMs));
     }
 
     /** Speech needed in total before a profile is enrolled (EnrollmentPolicy). */

@@ -2,22 +2,19 @@ package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.profiles.EnrollmentPolicy;
-import dev.speakerembedding.profiles.EnrollmentSummary;
-import dev.speakerembedding.profiles.ProfileState;
 import dev.speakerembedding.profiles.ModelIdentity;
 import dev.speakerembedding.profiles.ProfileIndex;
 import dev.speakerembedding.profiles.store.JdbcProfileStore;
 import dev.speakerembedding.profiles.store.ProfileId;
 import dev.speakerembedding.profiles.store.ProfileSchema;
 import dev.speakerembedding.profiles.store.ProfileStore;
-import dev.speakerembedding.profiles.store.ProfileVectors;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
-import java.util.List;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,17 +34,16 @@ import javax.sql.DataSource;
  * fails with 503 and the next one after its return succeeds).
  *
  * <p>The index holds the unit profile vectors of the profiles enrolled under the serving model. It is built once
- * the model is READY (by the worker, or by the first identification, whichever comes first) and updated by this
- * server's writes. Writes made by other replicas on a shared database are not followed yet.
+ * the model is READY (by the worker, or by the first identification, whichever comes first) and updated at once by
+ * this server's writes. Writes made by other replicas on a shared database reach it through the store's change log,
+ * which the worker polls every {@code PROFILE_SYNC_INTERVAL_MS} ({@link IndexSync}): a write on another replica is
+ * seen here at most about that interval plus one poll later. A failed poll (the database gone) is logged and
+ * tried again at the next tick.
  */
 @ApplicationScoped
 public class ProfileLifecycle {
 
     private static final Logger LOG = Logger.getLogger(ProfileLifecycle.class.getName());
-
-    /** One model's index. */
-    private record LoadedIndex(ModelIdentity model, ProfileIndex<ProfileId> index) {
-    }
 
     @Inject
     ServiceConfig config;
@@ -60,7 +56,8 @@ public class ProfileLifecycle {
 
     private volatile ProfileStore store;
     private volatile String unavailableReason = "the profile database has not been reached yet";
-    private volatile LoadedIndex index;
+    private volatile IndexSync sync;
+    private boolean syncFailing;
     private final Object indexLock = new Object();
     private ScheduledExecutorService worker;
 
@@ -86,8 +83,8 @@ public class ProfileLifecycle {
             unavailableReason = null;
             LOG.info(String.format("Profile store ready: schema version %s (%d migrations applied now)",
                     migration.schemaVersion(), migration.appliedMigrations()));
-            worker.scheduleWithFixedDelay(this::buildIndexWhenModelReady, 0, config.profileDbRetry().toSeconds(),
-                    TimeUnit.SECONDS);
+            worker.scheduleWithFixedDelay(this::syncTick, 0, config.profileSyncInterval().toMillis(),
+                    TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
             unavailableReason = "the profile database cannot be used: " + redacted(e.getMessage());
@@ -106,11 +103,38 @@ public class ProfileLifecycle {
                 : message.replaceAll("(?i)(password=)[^;&\\s)'\"]*", "$1***");
     }
 
-    private void buildIndexWhenModelReady() {
+    /**
+     * Builds the index once the model is ready, then follows the other replicas' writes. Only the first failure of
+     * a run of them is a warning, so a database that stays away does not fill the log once a second.
+     */
+    private void syncTick() {
         try {
-            currentModel().ifPresent(this::index);
+            Optional<ModelIdentity> model = currentModel();
+            if (model.isEmpty()) {
+                return;
+            }
+            IndexSync s = syncOf(model.get());
+            IndexSync.PollResult polled = s.poll();
+            if (polled.reloadedAll()) {
+                LOG.info(String.format("Profile index reloaded: the change log no longer held the changes after seq "
+                        + "%d; %d enrolled profiles", polled.lastSeq(), s.index().size()));
+            } else if (polled.changes() > 0) {
+                LOG.fine(() -> String.format("Profile index: %d changes applied (%d profiles reloaded), through seq "
+                        + "%d", polled.changes(), polled.profilesReloaded(), polled.lastSeq()));
+            }
+            s.pruneIfDue().filter(n -> n > 0).ifPresent(n -> LOG.info("Profile change log: " + n
+                    + " changes older than " + IndexSync.CHANGE_RETENTION.toDays() + " days pruned"));
+            if (syncFailing) {
+                syncFailing = false;
+                LOG.info("Profile index in step with the profile database again");
+            }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Could not load the profile index yet: " + redacted(e.getMessage()));
+            // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
+            String message = "Could not bring the profile index up to date with the profile database (trying again "
+                    + "every " + config.profileSyncInterval().toMillis() + " ms, PROFILE_SYNC_INTERVAL_MS): "
+                    + redacted(e.getMessage());
+            LOG.log(syncFailing ? Level.FINE : Level.WARNING, message);
+            syncFailing = true;
         }
     }
 
@@ -148,50 +172,36 @@ public class ProfileLifecycle {
      * @throws IllegalStateException when the store is not available
      */
     public ProfileIndex<ProfileId> index(ModelIdentity model) {
-        LoadedIndex loaded = index;
-        if (loaded != null && loaded.model().equals(model)) {
-            return loaded.index();
+        return syncOf(model).index();
+    }
+
+    /** The loaded index of {@code model} and what keeps it in step, loading it first when needed. */
+    private IndexSync syncOf(ModelIdentity model) {
+        IndexSync current = sync;
+        if (current != null && current.model().equals(model)) {
+            return current;
         }
         synchronized (indexLock) {
-            loaded = index;
-            if (loaded != null && loaded.model().equals(model)) {
-                return loaded.index();
+            current = sync;
+            if (current != null && current.model().equals(model)) {
+                return current;
             }
-            ProfileStore s = requireStore();
-            ProfileIndex<ProfileId> built = new ProfileIndex<>(model.dimension());
+            IndexSync built = new IndexSync(requireStore(), model, policy(), Clock.systemUTC());
             long started = System.nanoTime();
-            EnrollmentPolicy policy = policy();
-            int profiles = s.forEachProfileVectors(model, vectors -> {
-                if (enrolled(vectors, model, policy)) {
-                    built.put(vectors.profileId(), vectors.profileVector());
-                }
-            });
-            index = new LoadedIndex(model, built);
+            int profiles = built.loadAll();
+            sync = built;
             LOG.info(String.format("Profile index loaded: %d enrolled of %d profiles with enrollments of the serving "
-                    + "model, %.0f ms", built.size(), profiles, (System.nanoTime() - started) / 1e6));
+                    + "model, %.0f ms", built.index().size(), profiles, (System.nanoTime() - started) / 1e6));
             return built;
         }
     }
 
     /** After a write to {@code id}: its row in the loaded index follows what the store now holds. */
     public void refresh(ProfileId id) {
-        synchronized (indexLock) {
-            LoadedIndex loaded = index;
-            if (loaded == null) {
-                return;
-            }
-            Optional<ProfileVectors> vectors = requireStore().loadVectors(id, loaded.model());
-            if (vectors.isPresent() && enrolled(vectors.get(), loaded.model(), policy())) {
-                loaded.index().put(id, vectors.get().profileVector());
-            } else {
-                loaded.index().remove(id);
-            }
+        IndexSync current = sync;
+        if (current != null) {
+            current.refresh(id);
         }
-    }
-
-    private static boolean enrolled(ProfileVectors vectors, ModelIdentity model, EnrollmentPolicy policy) {
-        return policy.status(List.of(new EnrollmentSummary(model, vectors.speechSeconds())), model).state()
-                == ProfileState.ENROLLED;
     }
 
     private ProfileStore requireStore() {

@@ -42,6 +42,9 @@ class ServiceConfigTest {
                 "jdbc:postgresql://db:5432/p?user=u&password=secret")).profileDatabaseKind());
         assertEquals(20.0, config(Map.of()).enrollmentMinSpeechSeconds());
         assertEquals(Duration.ofSeconds(5), config(Map.of()).profileDbRetry());
+        assertEquals(Duration.ofMillis(1000), config(Map.of()).profileSyncInterval());
+        assertEquals(Duration.ofMillis(250), config(Map.of("PROFILE_SYNC_INTERVAL_MS", "250")).profileSyncInterval());
+        assertEquals(Duration.ofMillis(10), config(Map.of("PROFILE_SYNC_INTERVAL_MS", "0")).profileSyncInterval());
     }
 
     @Test
