@@ -116,8 +116,9 @@ public class ProfileLifecycle {
             IndexSync s = syncOf(model.get());
             IndexSync.PollResult polled = s.poll();
             if (polled.reloadedAll()) {
-                LOG.info(String.format("Profile index reloaded: the change log no longer held the changes after seq "
-                        + "%d; %d enrolled profiles", polled.lastSeq(), s.index().size()));
+                LOG.info(String.format("Profile index reloaded whole: changes it had not applied were pruned from "
+                        + "the change log; %d enrolled profiles, through change %d", s.index().size(),
+                        polled.lastSeq()));
             } else if (polled.changes() > 0) {
                 LOG.fine(() -> String.format("Profile index: %d changes applied (%d profiles reloaded), through seq "
                         + "%d", polled.changes(), polled.profilesReloaded(), polled.lastSeq()));
