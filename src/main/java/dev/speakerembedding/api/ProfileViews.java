@@ -112,14 +112,21 @@ public final class ProfileViews {
     }
 
     @Schema(name = "Identification", description = "The best-scoring enrolled profiles",
-            requiredProperties = {"candidates", "threshold", "profiles_scored", "model", "commit"})
-    @JsonbPropertyOrder({"identified", "candidates", "threshold", "profilesScored", "model", "commit"})
+            requiredProperties = {"candidates", "threshold", "profiles_scored", "enrollments_left_out",
+                    "profiles_left_out", "model", "commit"})
+    @JsonbPropertyOrder({"identified", "candidates", "threshold", "profilesScored", "enrollmentsLeftOut",
+            "profilesLeftOut", "model", "commit"})
     public record Identification(
             @Schema(description = "The best candidate when its score is above the threshold; absent otherwise")
             Candidate identified,
             @Schema(description = "At most top candidates, best first (equal scores by id)") List<Candidate> candidates,
             double threshold,
             @JsonbProperty("profiles_scored") @Schema(description = "Enrolled profiles scored") int profilesScored,
+            @JsonbProperty("enrollments_left_out") @Schema(description = "Enrollments made by another model among "
+                    + "the profiles searched (every profile, or the candidates): not scored")
+            int enrollmentsLeftOut,
+            @JsonbProperty("profiles_left_out") @Schema(description = "Profiles searched whose enrollments were all "
+                    + "made by another model (state needs_reenrollment): not scored at all") int profilesLeftOut,
             String model,
             String commit) {
     }
