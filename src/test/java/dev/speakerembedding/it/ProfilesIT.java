@@ -284,6 +284,74 @@ class ProfilesIT {
         assertEquals(0, after.getInt("profiles_left_out"));
     }
 
+    static String embeddingBody(jakarta.json.JsonArray embedding, String repo, String commit, int dimension,
+                                String normalization, double duration, double speech) {
+        return "{\"embedding\":" + embedding + ",\"model\":{\"family\":\"speechbrain-ecapa\",\"repo\":\""
+                + repo + "\",\"commit\":\"" + commit + "\",\"dimension\":" + dimension
+                + ",\"normalization\":\"" + normalization + "\",\"precision\":\"fp32\"},\"duration_seconds\":"
+                + duration + ",\"speech_seconds\":" + speech + "}";
+    }
+
+    /**
+     * An embedding made by this server's model enrolls like its audio (the same file then verifies at 1.0); one of
+     * another model, or an invalid one, is refused and stores nothing.
+     */
+    static void embeddingEnrollment(LibertyServer s) throws Exception {
+        JsonObject model = ok(200, send(s, "GET", "/v1/model", null, null));
+        String repo = model.getString("model");
+        String commit = model.getString("commit");
+        int dimension = model.getInt("dimension");
+        JsonObject item = ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)))
+                .getJsonArray("data").getJsonObject(0);
+        JsonArray embedding = item.getJsonArray("embedding");
+        assertEquals(dimension, embedding.size());
+        double duration = item.getJsonNumber("duration_seconds").doubleValue();
+        String id = create(s, "{}");
+        String path = "/v1/speakers/" + id + "/enrollments/embedding";
+
+        problem(409, "model_mismatch", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, "f".repeat(40), dimension, "raw", duration, 5).getBytes()));
+        problem(409, "model_mismatch", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, "speechbrain/other", commit, dimension, "raw", duration, 5).getBytes()));
+        HttpResponse<String> norm = send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "mean_var_norm", duration, 5).getBytes());
+        problem(409, "model_mismatch", norm);
+        assertTrue(json(norm.body()).getString("detail").contains("(normalization differ"), norm.body());
+        JsonArray shorter = jakarta.json.Json.createArrayBuilder(embedding.subList(0, dimension - 1)).build();
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(shorter, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        JsonArray zeros = jakarta.json.Json.createArrayBuilder(java.util.Collections.nCopies(dimension, 0)).build();
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(zeros, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        JsonArray huge = jakarta.json.Json.createArrayBuilder(embedding.subList(1, dimension)).add(0, 1e39).build();
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(huge, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", 2, 3).getBytes()));
+        problem(422, "insufficient_speech", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 0.5).getBytes()));
+        problem(400, "invalid_json", send(s, "POST", path, "application/json", "{\"embedding\":[1]}".getBytes()));
+        problem(404, "profile_not_found", send(s, "POST", "/v1/speakers/00000000-0000-4000-8000-000000000000"
+                + "/enrollments/embedding", "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        assertEquals(0, ok(200, send(s, "GET", "/v1/speakers/" + id + "/enrollments", null, null))
+                .getJsonArray("enrollments").size(), "refused embeddings stored nothing");
+
+        JsonObject r = ok(201, send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        JsonObject stored = r.getJsonArray("enrollments").getJsonObject(0);
+        assertEquals(duration, stored.getJsonNumber("duration_seconds").doubleValue(), 1e-9);
+        assertEquals(5.0, stored.getJsonNumber("speech_seconds").doubleValue());
+        assertTrue(stored.getBoolean("current_model"));
+        assertEquals(commit, stored.getString("commit"));
+        assertEquals("enrolling", r.getJsonObject("speaker").getString("state"));
+        JsonObject enrolled = ok(201, send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 5).getBytes())).getJsonObject("speaker");
+        assertEquals("enrolled", enrolled.getString("state"), "10 s of speech >= " + MIN_SPEECH_SECONDS);
+        assertEquals(1.0, verify(s, id, SPEAKER_A), 1e-4, "the embedding of this very file");
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + id, null, null).statusCode());
+    }
+
     static void badInput(LibertyServer s, String enrolled) throws Exception {
         String unknown = "00000000-0000-4000-8000-000000000000";
         problem(404, "profile_not_found", send(s, "GET", "/v1/speakers/" + unknown, null, null));
@@ -392,6 +460,7 @@ class ProfilesIT {
                     .getJsonArray("enrollments").size();
             badInput(s, ids[1]);
             batchEnrollment(s);
+            embeddingEnrollment(s);
             ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
             String logs = s.allLogs();
             for (String identifying : new String[] {"person-a", "\"team\"", "blue"}) {
