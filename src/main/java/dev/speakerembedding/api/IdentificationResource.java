@@ -81,8 +81,8 @@ public class IdentificationResource {
     @APIResponse(responseCode = "200", description = "The best candidates", content = @Content(
             mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ProfileViews.Identification.class)))
-    @APIResponse(responseCode = "400", description = "invalid_option (top, threshold, candidates), malformed_id "
-            + "(a candidate) or malformed_audio",
+    @APIResponse(responseCode = "400", description = "invalid_option (top, threshold, candidates: an empty "
+            + "entry or over 1000), invalid_external_id (a candidate no profile could have) or malformed_audio",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "403", description = "forbidden: not from loopback",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
