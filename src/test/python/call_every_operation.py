@@ -17,7 +17,7 @@ import sys
 import speaker_embedding_client as client_package
 from speaker_embedding_client import ApiClient, ApiException, Configuration
 from speaker_embedding_client import EmbeddingPair, EmbeddingsApi, ModelApi, StatusApi, VerificationApi
-from speaker_embedding_client import NewSpeaker, SpeakersApi
+from speaker_embedding_client import EmbeddingEnrollment, ModelIdentity, NewSpeaker, SpeakersApi
 
 GENERATED_SUFFIXES = ("_with_http_info", "_without_preload_content")
 
@@ -80,7 +80,7 @@ def main(base_url, inputs_dir):
         verification = VerificationApi(api_client)
 
         calls.call("status", status, "get_status")
-        calls.call("model", model, "get_model")
+        model_info = calls.call("model", model, "get_model")
 
         one = calls.call("embed_one", embeddings, "create_embeddings", files=[wav("speech_espeak_en.wav")])
         calls.call("embed_batch", embeddings, "create_embeddings",
@@ -119,6 +119,23 @@ def main(base_url, inputs_dir):
                        audio=wav("speech_espeak_en_f3.wav"), threshold=0.999)
             calls.call("verify_not_enrolled", speakers, "verify_speaker", id=b.id, audio=wav("speech_espeak_en.wav"))
             calls.call("identify", speakers, "identify_speaker", audio=wav("speech_espeak_en.wav"), top=2)
+            if one is not None and model_info is not None:
+                # The identity of the model being served, from get_model: the embedding came from it.
+                identity = dict(family="speechbrain-ecapa", repo=model_info.model, commit=model_info.commit,
+                                dimension=model_info.dimension, normalization="raw", precision="fp32")
+                item = one.data[0]
+
+                def embedding_enrollment(**changed):
+                    return EmbeddingEnrollment(embedding=item.embedding, model=ModelIdentity(**dict(identity, **changed)),
+                                               duration_seconds=item.duration_seconds,
+                                               speech_seconds=item.duration_seconds)
+
+                calls.call("enroll_embedding_other_model", speakers, "enroll_speaker_embedding", id=b.id,
+                           embedding_enrollment=embedding_enrollment(commit="f" * 40))
+                calls.call("enroll_embedding", speakers, "enroll_speaker_embedding", id=b.id,
+                           embedding_enrollment=embedding_enrollment())
+                calls.call("verify_embedding_enrolled", speakers, "verify_speaker", id=b.id,
+                           audio=wav("speech_espeak_en.wav"))
             if enrollments is not None and enrollments.enrollments:
                 calls.call("delete_enrollment", speakers, "delete_enrollment", id=a.id,
                            enrollment_id=enrollments.enrollments[0].id)

@@ -7,6 +7,7 @@ import dev.speakerembedding.profiles.ModelIdentity;
 import dev.speakerembedding.profiles.ProfileIndex;
 import dev.speakerembedding.profiles.ProfileMatch;
 import dev.speakerembedding.profiles.ProfileScoring;
+import dev.speakerembedding.profiles.store.OtherModelEnrollments;
 import dev.speakerembedding.profiles.store.ProfileId;
 import dev.speakerembedding.profiles.store.ProfileStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -44,7 +46,10 @@ public class IdentificationResource {
 
     static final int DEFAULT_TOP = 5;
     static final int MAX_TOP = 100;
-    static final int MAX_CANDIDATES = 1000;
+    /** The store's bound on one lookup of external ids. */
+    static final int MAX_CANDIDATES = ProfileStore.MAX_EXTERNAL_ID_LOOKUP;
+    private static final Pattern UUID_FORM =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final EnergyVoiceActivity VOICE_ACTIVITY =
             new EnergyVoiceActivity(EnergyVoiceActivity.Settings.DEFAULT);
 
@@ -65,7 +70,8 @@ public class IdentificationResource {
             description = "Scores the audio against every profile enrolled under the current model (or only the "
                     + "candidates given) and returns the top best, best first; identified is the best one when its "
                     + "score is above the threshold (VERIFY_THRESHOLD or the threshold option), else absent. Scores "
-                    + "are those verifySpeaker computes.")
+                    + "are those verifySpeaker computes. Enrollments made by another model are never scored: "
+                    + "enrollments_left_out and profiles_left_out count them among the profiles searched.")
     @RequestBody(required = true, description = "One WAV file: the multipart part audio, or the body itself",
             content = {
             @Content(mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "AudioForm")),
@@ -75,8 +81,8 @@ public class IdentificationResource {
     @APIResponse(responseCode = "200", description = "The best candidates", content = @Content(
             mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ProfileViews.Identification.class)))
-    @APIResponse(responseCode = "400", description = "invalid_option (top, threshold, candidates), malformed_id "
-            + "(a candidate) or malformed_audio",
+    @APIResponse(responseCode = "400", description = "invalid_option (top, threshold, candidates: an empty "
+            + "entry or over 1000), invalid_external_id (a candidate no profile could have) or malformed_audio",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "403", description = "forbidden: not from loopback",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -92,15 +98,17 @@ public class IdentificationResource {
             @Parameter(description = "Decision threshold for this request, from -1 to 1 (default VERIFY_THRESHOLD)",
                     schema = @Schema(type = SchemaType.NUMBER, format = "double", minimum = "-1", maximum = "1"))
             @QueryParam("threshold") String threshold,
-            @Parameter(description = "Only these profiles: their ids, comma-separated (at most 1000)")
+            @Parameter(description = "Only these profiles: their ids or external ids, comma-separated (at most "
+                    + "1000; spaces around each are ignored). An entry of UUID form names the profile with that id "
+                    + "and the one with that external id; entries that name no profile are ignored.")
             @QueryParam("candidates") String candidates,
             @Context UriInfo uri, @Context HttpHeaders headers) throws ProblemException {
         QueryOptions.requireKnown(uri.getQueryParameters(), Set.of("top", "threshold", "candidates"));
         int topValue = QueryOptions.integer("top", top, DEFAULT_TOP, 1, MAX_TOP);
         double thresholdValue = QueryOptions.threshold("threshold", threshold, service.config().verifyThreshold());
-        Set<ProfileId> candidateIds = candidates(candidates);
+        List<String> candidateEntries = candidates(candidates);
         return identify(RequestBodies.readBounded(body, SpeakerResource.declaredLength(headers),
-                service.config().maxRequestBytes()), topValue, thresholdValue, candidateIds);
+                service.config().maxRequestBytes()), topValue, thresholdValue, candidateEntries);
     }
 
     /** identifySpeaker's multipart form (the part audio): what generated clients send. */
@@ -116,21 +124,23 @@ public class IdentificationResource {
         QueryOptions.requireKnown(uri.getQueryParameters(), Set.of("top", "threshold", "candidates"));
         int topValue = QueryOptions.integer("top", top, DEFAULT_TOP, 1, MAX_TOP);
         double thresholdValue = QueryOptions.threshold("threshold", threshold, service.config().verifyThreshold());
-        Set<ProfileId> candidateIds = candidates(candidates);
+        List<String> candidateEntries = candidates(candidates);
         byte[] wav = RequestBodies.readNamedParts(parts, List.of("audio"), service.config().maxRequestBytes())
                 .get("audio").bytes();
-        return identify(wav, topValue, thresholdValue, candidateIds);
+        return identify(wav, topValue, thresholdValue, candidateEntries);
     }
 
     private ProfileViews.Identification identify(byte[] wav, int topValue, double thresholdValue,
-                                                 Set<ProfileId> candidateIds) throws ProblemException {
+                                                 List<String> candidateEntries) throws ProblemException {
         ProfileStore store = profiles.store();
         ModelIdentity model = profiles.identity(admission.model());
+        Set<ProfileId> candidateIds = candidateEntries == null ? null : resolve(store, candidateEntries);
         ProfileIndex<ProfileId> index = profiles.lifecycle().index(model);
         MeasuredEmbedding probe = service.embedMeasured(admission, wav, VOICE_ACTIVITY);
         IndexSearchResult<ProfileId> found = candidateIds == null
                 ? index.search(probe.result().embedding(), topValue)
                 : index.search(probe.result().embedding(), topValue, candidateIds);
+        OtherModelEnrollments leftOut = profiles.otherModelEnrollments(store, model, candidateIds);
         List<ProfileViews.Candidate> out = new ArrayList<>();
         for (ProfileMatch<ProfileId> match : found.matches()) {
             // A profile deleted meanwhile by another request is left out rather than named.
@@ -140,10 +150,11 @@ public class IdentificationResource {
         ProfileViews.Candidate identified = !out.isEmpty()
                 && ProfileScoring.accepts(out.get(0).score(), thresholdValue) ? out.get(0) : null;
         return new ProfileViews.Identification(identified, out, thresholdValue, found.profilesScored(),
-                model.repoId(), model.commit());
+                leftOut.enrollments(), leftOut.profiles(), model.repoId(), model.commit());
     }
 
-    private static Set<ProfileId> candidates(String text) throws ProblemException {
+    /** The comma-separated entries, trimmed; the count is bounded before anything is looked up. */
+    static List<String> candidates(String text) throws ProblemException {
         if (text == null) {
             return null;
         }
@@ -152,10 +163,33 @@ public class IdentificationResource {
             throw ProblemType.INVALID_OPTION.exception("candidates names " + parts.length + " profiles; at most "
                     + MAX_CANDIDATES + " are allowed");
         }
-        Set<ProfileId> ids = new LinkedHashSet<>();
+        List<String> entries = new ArrayList<>(parts.length);
         for (String part : parts) {
-            ids.add(ProfileService.parseId(part.trim()));
+            String entry = part.trim();
+            if (entry.isEmpty()) {
+                throw ProblemType.INVALID_OPTION.exception("candidates holds an empty entry; give profile ids or "
+                        + "external ids separated by commas");
+            }
+            entries.add(entry);
         }
+        return entries;
+    }
+
+    /**
+     * Each entry names the profile with that external id, and, when it is a UUID, also the profile with that id:
+     * an external id may itself be a UUID, and looking both up means neither kind is ever missed. Entries that
+     * name no profile name nothing.
+     */
+    static Set<ProfileId> resolve(ProfileStore store, List<String> entries) {
+        Set<ProfileId> ids = new LinkedHashSet<>();
+        List<String> externalIds = new ArrayList<>(entries.size());
+        for (String entry : entries) {
+            if (UUID_FORM.matcher(entry).matches()) {
+                ids.add(ProfileService.parseId(entry));
+            }
+            externalIds.add(entry);
+        }
+        ids.addAll(store.profileIdsByExternalIds(externalIds).values());
         return ids;
     }
 }

@@ -25,6 +25,7 @@ public enum ProblemType {
     UPLOAD_TOO_SLOW(408, "Upload too slow"),
     DUPLICATE_EXTERNAL_ID(409, "Duplicate external id"),
     PROFILE_NOT_ENROLLED(409, "Profile not enrolled"),
+    MODEL_MISMATCH(409, "Embedding of another model"),
     REQUEST_TOO_LARGE(413, "Request too large"),
     BATCH_TOO_LARGE(413, "Too many audio files"),
     METADATA_TOO_LARGE(413, "Metadata too large"),

@@ -6,6 +6,7 @@ import dev.speakerembedding.profiles.ModelIdentity;
 import dev.speakerembedding.profiles.ProfileState;
 import dev.speakerembedding.profiles.ProfileStatus;
 import dev.speakerembedding.profiles.store.Enrollment;
+import dev.speakerembedding.profiles.store.OtherModelEnrollments;
 import dev.speakerembedding.profiles.store.Profile;
 import dev.speakerembedding.profiles.store.ProfileId;
 import dev.speakerembedding.profiles.store.ProfileStore;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /** What the profile resources share: the store or a 503, the serving model's identity, and the JSON views. */
@@ -25,6 +27,9 @@ public class ProfileService {
 
     private static final Logger LOG = Logger.getLogger(ProfileService.class.getName());
     private static final Jsonb JSONB = JsonbBuilder.create();
+
+    /** The last count over every profile, with the change seq it was taken at (a race only recounts). */
+    private volatile LeftOutCount leftOutCount;
 
     @Inject
     ProfileLifecycle lifecycle;
@@ -108,6 +113,28 @@ public class ProfileService {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> metadata(String json) {
         return json == null ? null : JSONB.fromJson(json, Map.class);
+    }
+
+    /**
+     * What scoring under {@code model} leaves out among {@code among} (every profile when null). The count over every
+     * profile scans the enrollments, so it is kept until the change log moves on (any replica's write) or the model
+     * changes; a set of candidates is bounded and counted each time.
+     */
+    OtherModelEnrollments otherModelEnrollments(ProfileStore store, ModelIdentity model, Set<ProfileId> among) {
+        if (among != null) {
+            return store.otherModelEnrollments(model, among);
+        }
+        long seq = store.latestChangeSeq();
+        LeftOutCount cached = leftOutCount;
+        if (cached != null && cached.seq() == seq && cached.model().equals(model)) {
+            return cached.count();
+        }
+        OtherModelEnrollments count = store.otherModelEnrollments(model, null);
+        leftOutCount = new LeftOutCount(seq, model, count);
+        return count;
+    }
+
+    private record LeftOutCount(long seq, ModelIdentity model, OtherModelEnrollments count) {
     }
 
     /** After a write: the index follows the store; a failure here leaves the write done and is logged. */

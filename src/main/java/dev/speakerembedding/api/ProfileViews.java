@@ -72,6 +72,35 @@ public final class ProfileViews {
             @JsonbProperty("created_at") Instant createdAt) {
     }
 
+    @Schema(name = "ModelIdentity", description = "What made an embedding: every field that changes the numbers",
+            requiredProperties = {"family", "repo", "commit", "dimension", "normalization", "precision"})
+    @JsonbPropertyOrder({"family", "repo", "commit", "dimension", "normalization", "precision"})
+    public record ModelIdentityView(
+            @Schema(description = "Model family and front end", example = "speechbrain-ecapa") String family,
+            @Schema(description = "Hub repository (getModel's model)", example = "speechbrain/spkrec-ecapa-voxceleb")
+            String repo,
+            @Schema(description = "Resolved commit (getModel's commit)",
+                    example = "0f99f2d0ebe89ac095bcc5903c4dd8f72b367286") String commit,
+            @Schema(description = "Values per embedding", example = "192") int dimension,
+            @Schema(description = "raw: createEmbeddings with normalize=false; mean_var_norm: normalize=true",
+                    enumeration = {"raw", "mean_var_norm"}, example = "raw") String normalization,
+            @Schema(description = "Numeric precision the model ran in", example = "fp32") String precision) {
+    }
+
+    @Schema(name = "EmbeddingEnrollment", description = "An embedding to enroll, the model that made it and the "
+            + "numbers measured on its audio", requiredProperties = {"embedding", "model", "duration_seconds",
+            "speech_seconds"})
+    @JsonbPropertyOrder({"embedding", "model", "durationSeconds", "speechSeconds"})
+    public record EmbeddingEnrollment(
+            @Schema(description = "The embedding: dimension finite numbers, not all zero",
+                    example = "[12.31, -3.08, 0.77]") float[] embedding,
+            ModelIdentityView model,
+            @JsonbProperty("duration_seconds") @Schema(description = "Length of the audio it was made from",
+                    example = "6.5") double durationSeconds,
+            @JsonbProperty("speech_seconds") @Schema(description = "Speech in that audio (at least 1 s, at most "
+                    + "duration_seconds)", example = "5.2") double speechSeconds) {
+    }
+
     @Schema(name = "EnrollmentResult", description = "The enrollments stored, in the order sent, and the profile "
             + "afterwards", requiredProperties = {"enrollments", "speaker"})
     public record EnrollmentResult(List<Enrollment> enrollments, Speaker speaker) {
@@ -112,14 +141,21 @@ public final class ProfileViews {
     }
 
     @Schema(name = "Identification", description = "The best-scoring enrolled profiles",
-            requiredProperties = {"candidates", "threshold", "profiles_scored", "model", "commit"})
-    @JsonbPropertyOrder({"identified", "candidates", "threshold", "profilesScored", "model", "commit"})
+            requiredProperties = {"candidates", "threshold", "profiles_scored", "enrollments_left_out",
+                    "profiles_left_out", "model", "commit"})
+    @JsonbPropertyOrder({"identified", "candidates", "threshold", "profilesScored", "enrollmentsLeftOut",
+            "profilesLeftOut", "model", "commit"})
     public record Identification(
             @Schema(description = "The best candidate when its score is above the threshold; absent otherwise")
             Candidate identified,
             @Schema(description = "At most top candidates, best first (equal scores by id)") List<Candidate> candidates,
             double threshold,
             @JsonbProperty("profiles_scored") @Schema(description = "Enrolled profiles scored") int profilesScored,
+            @JsonbProperty("enrollments_left_out") @Schema(description = "Enrollments made by another model among "
+                    + "the profiles searched (every profile, or the candidates): not scored")
+            int enrollmentsLeftOut,
+            @JsonbProperty("profiles_left_out") @Schema(description = "Profiles searched whose enrollments were all "
+                    + "made by another model (state needs_reenrollment): not scored at all") int profilesLeftOut,
             String model,
             String commit) {
     }

@@ -274,6 +274,11 @@ public class SpeakerResource {
             }
             batch.add(NewEnrollment.of(model, measured.get(i).result().embedding(), duration, speech));
         }
+        return stored(store, profileId, batch);
+    }
+
+    private Response stored(ProfileStore store, ProfileId profileId, List<NewEnrollment> batch)
+            throws ProblemException {
         List<Enrollment> stored = store.addEnrollments(profileId, batch);
         profiles.refreshIndex(profileId);
         Profile profile = profiles.requireProfile(store, profileId);
@@ -281,6 +286,62 @@ public class SpeakerResource {
                 .entity(new ProfileViews.EnrollmentResult(stored.stream().map(profiles::view).toList(),
                         profiles.view(profile, store)))
                 .build();
+    }
+
+    @POST
+    @Path("/{id}/enrollments/embedding")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(operationId = "enrollSpeakerEmbedding", summary = "Enroll an embedding into a profile",
+            description = "Stores an embedding made earlier (by createEmbeddings with normalize=false; unit_length "
+                    + "does not matter, stored vectors are unit-length) with the numbers measured on its audio. It "
+                    + "is taken only from the model being served: model must equal that model's identity in every "
+                    + "field (family speechbrain-ecapa, repo and commit as getModel reports them, dimension, "
+                    + "normalization raw, precision fp32), else 409 model_mismatch naming the fields that differ, "
+                    + "and nothing is stored. speech_seconds must be at least 1 s, as for audio.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ProfileViews.EmbeddingEnrollment.class)))
+    @APIResponse(responseCode = "201", description = "Stored", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ProfileViews.EnrollmentResult.class)))
+    @APIResponse(responseCode = "400", description = "malformed_id or invalid_json",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "profile_not_found",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "model_mismatch: made by another model; nothing stored",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "request_too_large",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "invalid_embedding (wrong length, NaN or infinite, zero; "
+            + "durations) or insufficient_speech: nothing stored",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "model_not_ready or profile_store_unavailable",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response enrollSpeakerEmbedding(@Parameter(description = ID) @PathParam("id") String id,
+                                           InputStream body, @Context UriInfo uri) throws ProblemException {
+        QueryOptions.requireKnown(uri.getQueryParameters(), Set.of());
+        ProfileId profileId = ProfileService.parseId(id);
+        EmbeddingEnrollmentRequest request = EmbeddingEnrollmentRequest.parse(RequestBodies.readBounded(body,
+                EmbeddingEnrollmentRequest.MAX_BODY_BYTES));
+        ModelIdentity model = profiles.currentIdentity().orElseThrow(() -> ProblemType.MODEL_NOT_READY.exception(
+                "no model is served yet, so no embedding can be matched to it; retry once /health/ready is up", 5));
+        List<String> differ = request.mismatches(model);
+        if (!differ.isEmpty()) {
+            throw ProblemType.MODEL_MISMATCH.exception("the embedding was made by another model (" + String.join(
+                    ", ", differ) + " differ from the model being served, see getModel): it cannot be compared "
+                    + "with this model's; enroll audio instead; nothing was stored");
+        }
+        // Checked before the profile is looked up so that refused input costs no database round trip.
+        NewEnrollment enrollment = NewEnrollment.of(model, request.embedding(), request.durationSeconds(),
+                request.speechSeconds());
+        try {
+            profiles.policy().checkEnrollment(enrollment.speechSeconds());
+        } catch (InsufficientSpeechException e) {
+            throw ProblemType.INSUFFICIENT_SPEECH.exception(e.getMessage() + "; nothing was stored");
+        }
+        ProfileStore store = profiles.store();
+        profiles.requireProfile(store, profileId);
+        return stored(store, profileId, List.of(enrollment));
     }
 
     @GET

@@ -18,6 +18,7 @@ import dev.speakerembedding.client.api.ModelApi;
 import dev.speakerembedding.client.api.SpeakersApi;
 import dev.speakerembedding.client.api.StatusApi;
 import dev.speakerembedding.client.api.VerificationApi;
+import dev.speakerembedding.client.model.EmbeddingEnrollment;
 import dev.speakerembedding.client.model.EmbeddingItem;
 import dev.speakerembedding.client.model.EmbeddingPair;
 import dev.speakerembedding.client.model.EmbeddingResponse;
@@ -27,6 +28,7 @@ import dev.speakerembedding.client.model.EnrollmentResult;
 import dev.speakerembedding.client.model.Identification;
 import dev.speakerembedding.client.model.NewSpeaker;
 import dev.speakerembedding.client.model.ModelFile;
+import dev.speakerembedding.client.model.ModelIdentity;
 import dev.speakerembedding.client.model.ModelInfo;
 import dev.speakerembedding.client.model.Problem;
 import dev.speakerembedding.client.model.Speaker;
@@ -45,6 +47,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,7 +141,8 @@ class OpenApiContractIT {
         Map<String, Map<String, Map<String, Object>>> paths =
                 (Map<String, Map<String, Map<String, Object>>>) doc.get("paths");
         assertEquals(List.of("/v1/embeddings", "/v1/identify", "/v1/model", "/v1/speakers", "/v1/speakers/{id}",
-                "/v1/speakers/{id}/enrollments", "/v1/speakers/{id}/enrollments/{enrollmentId}",
+                "/v1/speakers/{id}/enrollments", "/v1/speakers/{id}/enrollments/embedding",
+                "/v1/speakers/{id}/enrollments/{enrollmentId}",
                 "/v1/speakers/{id}/verify", "/v1/status", "/v1/verify", "/v1/verify/embeddings"),
                 paths.keySet().stream().sorted().toList());
         for (var path : paths.entrySet()) {
@@ -274,6 +278,28 @@ class OpenApiContractIT {
         assertTrue(status.getModelLoaded());
     }
 
+    /** An embedding of the served model enrolls b; one of another model is refused with model_mismatch. */
+    private void embeddingEnrollment(SpeakersApi api, Speaker b) throws Exception {
+        ModelInfo m = new ModelApi(client).getModel();
+        EmbeddingItem item = new EmbeddingsApi(client).createEmbeddings(List.of(input("speech_espeak_en.wav")),
+                null, null).getData().get(0);
+        Function<String, EmbeddingEnrollment> withCommit = commit -> new EmbeddingEnrollment()
+                .embedding(item.getEmbedding()).durationSeconds(item.getDurationSeconds())
+                .speechSeconds(item.getDurationSeconds())
+                .model(new ModelIdentity().family("speechbrain-ecapa").repo(m.getModel()).commit(commit)
+                        .dimension(m.getDimension()).normalization(ModelIdentity.NormalizationEnum.RAW)
+                        .precision("fp32"));
+        ApiException mismatch = assertThrows(ApiException.class,
+                () -> api.enrollSpeakerEmbedding(b.getId(), withCommit.apply("f".repeat(40))));
+        assertEquals(409, mismatch.getCode());
+        assertEquals("model_mismatch", client.getObjectMapper().readValue(mismatch.getResponseBody(), Problem.class)
+                .getCode());
+        EnrollmentResult r = api.enrollSpeakerEmbedding(b.getId(), withCommit.apply(m.getCommit()));
+        assertEquals(1, r.getEnrollments().size(), "only the matching embedding was stored");
+        assertEquals(Speaker.StateEnum.ENROLLED, r.getSpeaker().getState());
+        assertEquals(1.0, api.verifySpeaker(b.getId(), input("speech_espeak_en.wav"), null).getScore(), 1e-4);
+    }
+
     @Test
     void generatedClientManagesEnrollsVerifiesAndIdentifiesSpeakers() throws Exception {
         SpeakersApi api = new SpeakersApi(client);
@@ -318,6 +344,8 @@ class OpenApiContractIT {
         assertEquals(409, notEnrolled.getCode());
         assertEquals("profile_not_enrolled", client.getObjectMapper()
                 .readValue(notEnrolled.getResponseBody(), Problem.class).getCode());
+
+        embeddingEnrollment(api, b);
 
         api.deleteEnrollment(enrollments.get(0).getId(), a.getId());
         assertEquals(Speaker.StateEnum.ENROLLING, api.getSpeaker(a.getId()).getState());

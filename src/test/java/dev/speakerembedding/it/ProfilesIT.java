@@ -197,6 +197,9 @@ class ProfilesIT {
         assertEquals(1, top1.getJsonArray("candidates").size());
         assertEquals(a, top1.getJsonArray("candidates").getJsonObject(0).getString("id"));
         assertEquals("person-a", top1.getJsonArray("candidates").getJsonObject(0).getString("external_id"));
+        assertEquals(0, top1.getInt("enrollments_left_out"));
+        assertEquals(0, top1.getInt("profiles_left_out"));
+        candidatesByIdOrExternalId(s, a, b);
 
         assertEquals(204, send(s, "DELETE", "/v1/speakers/" + a, null, null).statusCode());
         problem(404, "profile_not_found", send(s, "GET", "/v1/speakers/" + a, null, null));
@@ -205,6 +208,148 @@ class ProfilesIT {
         assertEquals(1, after.getJsonArray("candidates").size(), "a deleted profile is gone from the index");
         assertEquals(b, after.getJsonArray("candidates").getJsonObject(0).getString("id"));
         return new String[] {a, b};
+    }
+
+    /** candidates names profiles by id or external id; entries that name no profile name nothing. */
+    static void candidatesByIdOrExternalId(LibertyServer s, String a, String b) throws Exception {
+        JsonObject byExternal = ok(200, send(s, "POST", "/v1/identify?candidates=person-a", "audio/wav",
+                input(SPEAKER_B)));
+        assertEquals(1, byExternal.getInt("profiles_scored"), "only A is searched, though B is B's audio");
+        assertEquals(a, byExternal.getJsonArray("candidates").getJsonObject(0).getString("id"));
+        JsonObject mixed = ok(200, send(s, "POST", "/v1/identify?candidates=" + b + ",%20person-a,nobody",
+                "audio/wav", input(SPEAKER_B)));
+        assertEquals(2, mixed.getInt("profiles_scored"));
+        assertEquals(b, mixed.getJsonObject("identified").getString("id"));
+        JsonObject none = ok(200, send(s, "POST", "/v1/identify?candidates=nobody,"
+                + "00000000-0000-4000-8000-000000000000", "audio/wav", input(SPEAKER_B)));
+        assertEquals(0, none.getInt("profiles_scored"));
+        assertEquals(0, none.getJsonArray("candidates").size());
+        assertFalse(none.containsKey("identified"), none.toString());
+        problem(400, "invalid_option", send(s, "POST", "/v1/identify?candidates=person-a,,x", "audio/wav",
+                input(SPEAKER_B)));
+        problem(400, "invalid_option", send(s, "POST", "/v1/identify?candidates=" + "x,".repeat(1000) + "x",
+                "audio/wav", input(SPEAKER_B)));
+        problem(400, "invalid_external_id", send(s, "POST", "/v1/identify?candidates=" + "x".repeat(257),
+                "audio/wav", input(SPEAKER_B)));
+    }
+
+    /**
+     * Enrollments of another model (written straight into the database: this server makes only its own) are left
+     * out of identification and counted, among every profile and among the candidates.
+     */
+    static void otherModelsAreLeftOutAndCounted(LibertyServer s, Connection c, String b) throws Exception {
+        String otherModel = dev.speakerembedding.profiles.ModelIdentity.speechbrainEcapa("someone/other-model",
+                "0123456789abcdef0123456789abcdef01234567", 4,
+                dev.speakerembedding.profiles.ModelIdentity.Normalization.RAW).key();
+        String onlyOther = create(s, "{\"external_id\":\"only-other\"}");
+        String extraOfB = "00000000-0000-4000-8000-00000000000b";
+        try (java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO enrollments (id, profile_id, "
+                + "model_identity, dimension, embedding, duration_seconds, speech_seconds, created_at) "
+                + "VALUES (?, ?, ?, 4, ?, 3, 2, CURRENT_TIMESTAMP)")) {
+            String[][] rows = {{extraOfB, b}, {"00000000-0000-4000-8000-00000000000c", onlyOther},
+                    {"00000000-0000-4000-8000-00000000000d", onlyOther}};
+            for (String[] row : rows) {
+                insert.setObject(1, java.util.UUID.fromString(row[0]));
+                insert.setObject(2, java.util.UUID.fromString(row[1]));
+                insert.setString(3, otherModel);
+                insert.setBytes(4, new byte[16]);
+                insert.executeUpdate();
+            }
+        }
+        // A write through the service moves the change log on, so the count over every profile is taken again.
+        String empty = create(s, "{}");
+        JsonObject all = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_B)));
+        assertEquals(3, all.getInt("enrollments_left_out"), all.toString());
+        assertEquals(1, all.getInt("profiles_left_out"), "only-other has no enrollment of this model");
+        assertEquals(1, all.getInt("profiles_scored"));
+        assertEquals(b, all.getJsonObject("identified").getString("id"));
+        JsonObject ofB = ok(200, send(s, "POST", "/v1/identify?candidates=" + b + "," + empty, "audio/wav",
+                input(SPEAKER_B)));
+        assertEquals(1, ofB.getInt("enrollments_left_out"));
+        assertEquals(0, ofB.getInt("profiles_left_out"));
+        JsonObject ofOther = ok(200, send(s, "POST", "/v1/identify?candidates=only-other", "audio/wav",
+                input(SPEAKER_B)));
+        assertEquals(2, ofOther.getInt("enrollments_left_out"));
+        assertEquals(1, ofOther.getInt("profiles_left_out"));
+        assertEquals(0, ofOther.getInt("profiles_scored"));
+        assertEquals(0, ofOther.getJsonArray("candidates").size());
+        assertEquals("needs_reenrollment", ok(200, send(s, "GET", "/v1/speakers/" + onlyOther, null, null))
+                .getString("state"));
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + b + "/enrollments/" + extraOfB, null, null)
+                .statusCode());
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + onlyOther, null, null).statusCode());
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + empty, null, null).statusCode());
+        JsonObject after = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_B)));
+        assertEquals(0, after.getInt("enrollments_left_out"));
+        assertEquals(0, after.getInt("profiles_left_out"));
+    }
+
+    static String embeddingBody(jakarta.json.JsonArray embedding, String repo, String commit, int dimension,
+                                String normalization, double duration, double speech) {
+        return "{\"embedding\":" + embedding + ",\"model\":{\"family\":\"speechbrain-ecapa\",\"repo\":\""
+                + repo + "\",\"commit\":\"" + commit + "\",\"dimension\":" + dimension
+                + ",\"normalization\":\"" + normalization + "\",\"precision\":\"fp32\"},\"duration_seconds\":"
+                + duration + ",\"speech_seconds\":" + speech + "}";
+    }
+
+    /**
+     * An embedding made by this server's model enrolls like its audio (the same file then verifies at 1.0); one of
+     * another model, or an invalid one, is refused and stores nothing.
+     */
+    static void embeddingEnrollment(LibertyServer s) throws Exception {
+        JsonObject model = ok(200, send(s, "GET", "/v1/model", null, null));
+        String repo = model.getString("model");
+        String commit = model.getString("commit");
+        int dimension = model.getInt("dimension");
+        JsonObject item = ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)))
+                .getJsonArray("data").getJsonObject(0);
+        JsonArray embedding = item.getJsonArray("embedding");
+        assertEquals(dimension, embedding.size());
+        double duration = item.getJsonNumber("duration_seconds").doubleValue();
+        String id = create(s, "{}");
+        String path = "/v1/speakers/" + id + "/enrollments/embedding";
+
+        problem(409, "model_mismatch", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, "f".repeat(40), dimension, "raw", duration, 5).getBytes()));
+        problem(409, "model_mismatch", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, "speechbrain/other", commit, dimension, "raw", duration, 5).getBytes()));
+        HttpResponse<String> norm = send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "mean_var_norm", duration, 5).getBytes());
+        problem(409, "model_mismatch", norm);
+        assertTrue(json(norm.body()).getString("detail").contains("(normalization differ"), norm.body());
+        JsonArray shorter = jakarta.json.Json.createArrayBuilder(embedding.subList(0, dimension - 1)).build();
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(shorter, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        JsonArray zeros = jakarta.json.Json.createArrayBuilder(java.util.Collections.nCopies(dimension, 0)).build();
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(zeros, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        JsonArray huge = jakarta.json.Json.createArrayBuilder(embedding.subList(1, dimension)).add(0, 1e39).build();
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(huge, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        problem(422, "invalid_embedding", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", 2, 3).getBytes()));
+        problem(422, "insufficient_speech", send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 0.5).getBytes()));
+        problem(400, "invalid_json", send(s, "POST", path, "application/json", "{\"embedding\":[1]}".getBytes()));
+        problem(404, "profile_not_found", send(s, "POST", "/v1/speakers/00000000-0000-4000-8000-000000000000"
+                + "/enrollments/embedding", "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        assertEquals(0, ok(200, send(s, "GET", "/v1/speakers/" + id + "/enrollments", null, null))
+                .getJsonArray("enrollments").size(), "refused embeddings stored nothing");
+
+        JsonObject r = ok(201, send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 5).getBytes()));
+        JsonObject stored = r.getJsonArray("enrollments").getJsonObject(0);
+        assertEquals(duration, stored.getJsonNumber("duration_seconds").doubleValue(), 1e-9);
+        assertEquals(5.0, stored.getJsonNumber("speech_seconds").doubleValue());
+        assertTrue(stored.getBoolean("current_model"));
+        assertEquals(commit, stored.getString("commit"));
+        assertEquals("enrolling", r.getJsonObject("speaker").getString("state"));
+        JsonObject enrolled = ok(201, send(s, "POST", path, "application/json",
+                embeddingBody(embedding, repo, commit, dimension, "raw", duration, 5).getBytes())).getJsonObject("speaker");
+        assertEquals("enrolled", enrolled.getString("state"), "10 s of speech >= " + MIN_SPEECH_SECONDS);
+        assertEquals(1.0, verify(s, id, SPEAKER_A), 1e-4, "the embedding of this very file");
+        assertEquals(204, send(s, "DELETE", "/v1/speakers/" + id, null, null).statusCode());
     }
 
     static void badInput(LibertyServer s, String enrolled) throws Exception {
@@ -315,6 +460,7 @@ class ProfilesIT {
                     .getJsonArray("enrollments").size();
             badInput(s, ids[1]);
             batchEnrollment(s);
+            embeddingEnrollment(s);
             ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A)));
             String logs = s.allLogs();
             for (String identifying : new String[] {"person-a", "\"team\"", "blue"}) {
@@ -362,6 +508,9 @@ class ProfilesIT {
             Path out = tmp.resolve("pg-server");
             try (LibertyServer s = startWithProfiles(e, out)) {
                 ids = mainFlow(s);
+                try (Connection c = connect.apply(admin + "?currentSchema=" + schema)) {
+                    otherModelsAreLeftOutAndCounted(s, c, ids[1]);
+                }
                 enrollmentsB = ok(200, send(s, "GET", "/v1/speakers/" + ids[1] + "/enrollments", null, null))
                         .getJsonArray("enrollments").size();
                 assertFalse(s.allLogs().contains("not-needed-with-trust-auth"), "the password is never logged");

@@ -342,6 +342,15 @@ class PythonClientIT {
         assertEquals(id, identified.getJsonObject("identified").getString("id"));
         assertEquals("python-a", identified.getJsonObject("identified").getString("external_id"));
         assertEquals(1, identified.getJsonArray("candidates").size(), "the other profile is not enrolled");
+        JsonObject mismatch = problem("enroll_embedding_other_model", 409);
+        assertEquals("model_mismatch", mismatch.getString("code"));
+        assertTrue(mismatch.getString("detail").contains("(commit differ"), mismatch.toString());
+        JsonObject byEmbedding = value("enroll_embedding", "EnrollmentResult");
+        assertEquals(1, byEmbedding.getJsonArray("enrollments").size(), "only the matching embedding was stored");
+        assertTrue(byEmbedding.getJsonArray("enrollments").getJsonObject(0).getBoolean("current_model"));
+        assertEquals("enrolled", byEmbedding.getJsonObject("speaker").getString("state"));
+        assertEquals(1.0, finite(value("verify_embedding_enrolled", "SpeakerVerification"), "score"), 1e-4,
+                "the embedding of the very file verified");
         for (String call : List.of("delete_enrollment", "delete_speaker", "delete_speaker_empty")) {
             JsonObject r = report.getJsonObject("results").getJsonObject(call);
             assertEquals("NoneType", r.getString("type", "(none: " + r + ")"), call + ": 204 reads as None");

@@ -16,8 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Sends fuzz cases to any running server, to replay a failure of {@link WavFuzzIT} or to fuzz a deployment:
  * {@code java -cp target/test-classes:target/classes:<jakarta.json + yasson> dev.speakerembedding.reliability.FuzzMain
- * --url http://127.0.0.1:5001 [--seed S] [--from I] [--to J] [--threads N] [--verbose]}.
- * Prints one line per failing (or, with --verbose, every) case, then the status counts.
+ * --url http://127.0.0.1:5001 [--path P] [--seed S] [--from I] [--to J] [--threads N] [--verbose]}.
+ * The path is {@code /v1/embeddings} by default; {@code /v1/speakers/<id>/enrollments},
+ * {@code /v1/speakers/<id>/verify} and {@code /v1/identify} fuzz the profile endpoints (answers are judged as
+ * {@link WavFuzzIT#classifyProfileAnswer}; a fuzzed enrollment that is accepted is stored). Prints one line per
+ * failing (or, with --verbose, every) case, then the status counts.
  */
 public final class FuzzMain {
 
@@ -26,6 +29,7 @@ public final class FuzzMain {
 
     public static void main(String[] args) throws Exception {
         URI url = URI.create("http://127.0.0.1:5001");
+        String path = "/v1/embeddings";
         long seed = 20_240_611L;
         int from = 0;
         int to = 1000;
@@ -34,6 +38,7 @@ public final class FuzzMain {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = URI.create(args[++i]);
+                case "--path" -> path = args[++i];
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--from" -> from = Integer.parseInt(args[++i]);
                 case "--to" -> to = Integer.parseInt(args[++i]);
@@ -44,7 +49,9 @@ public final class FuzzMain {
         }
         WavFuzzer fuzzer = new WavFuzzer(seed);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        URI target = url.resolve("/v1/embeddings");
+        URI target = url.resolve(path);
+        String kind = path.endsWith("/enrollments") ? "enroll" : path.endsWith("/verify") && !path.equals("/v1/verify")
+                ? "verify" : path.equals("/v1/identify") ? "identify" : null;
         Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
         AtomicInteger next = new AtomicInteger(from);
         int last = to;
@@ -62,7 +69,8 @@ public final class FuzzMain {
                                 .header("Content-Type", c.contentType())
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(c.body())).build(),
                                 HttpResponse.BodyHandlers.ofString());
-                        outcome = WavFuzzIT.classify(r);
+                        outcome = kind == null ? WavFuzzIT.classify(r) : WavFuzzIT.classifyProfileAnswer(kind, r, 0,
+                                Integer.MAX_VALUE);
                     } catch (Exception e) {
                         outcome = "FAIL " + e;
                     }

@@ -44,7 +44,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Item 6 of the reliability issue: hostile audio against a running server. A seeded mutator sends
  * {@code reliability.fuzz.cases} broken WAVs (1,500 in {@code mvn verify}, 10,000+ in the reliability suite) from a
- * few client threads; every answer must be a 4xx problem document or a valid embedding. Afterwards the server must
+ * few client threads; every answer must be a 4xx problem document or a valid embedding. The speaker-profile
+ * endpoints that take WAV files (enroll, verify against a profile, identify) get {@code
+ * reliability.fuzz.profile.cases} more (300), under the same rule, and refused enrollments must store nothing. Afterwards the server must
  * still compute speechbrain's numbers. Bodies that announce gigabytes, or inflate to them, must be refused before
  * the memory is spent.
  */
@@ -54,6 +56,8 @@ class WavFuzzIT {
     private static final int CASES = Integer.getInteger("reliability.fuzz.cases", 1500);
     private static final long SEED = Long.getLong("reliability.fuzz.seed", 20_240_611L);
     private static final int CLIENT_THREADS = Integer.getInteger("reliability.fuzz.threads", 4);
+    /** Cases on the profile endpoints (enroll, verify against a profile, identify), a third each. */
+    private static final int PROFILE_CASES = Integer.getInteger("reliability.fuzz.profile.cases", 300);
     private static final Duration CASE_TIMEOUT = Duration.ofSeconds(30);
     /** Memory a refused header-only bomb may cost at most: the point is that nothing is allocated from its claim. */
     private static final long BOMB_RSS_BUDGET_KB = 64 * 1024;
@@ -69,7 +73,10 @@ class WavFuzzIT {
         hub = HubStandIn.start();
         Fixtures.serve(hub, Fixtures.smallModel());
         reference = Fixtures.Reference.of("speech_espeak_en");
-        server = Fixtures.startReady(env(hub.endpoint(), tmp.resolve("cache"), Fixtures.smallModel()), tmp.resolve("server"));
+        Map<String, String> e = env(hub.endpoint(), tmp.resolve("cache"), Fixtures.smallModel());
+        // One enrollment of the reference file enrolls a profile, so the verify cases have one to score against.
+        e.put("ENROLLMENT_MIN_SPEECH_SECONDS", "2");
+        server = Fixtures.startReady(e, tmp.resolve("server"));
     }
 
     @AfterAll
@@ -217,8 +224,189 @@ class WavFuzzIT {
         }
     }
 
+    /**
+     * The same hostile audio against the profile endpoints that take WAV files: enroll into a profile, verify against
+     * an enrolled one, identify. Every answer is a 4xx problem document or a valid answer, never a 5xx; refused
+     * enrollments store nothing (the profile holds exactly one enrollment per 201), and the enrolled profile and the
+     * set of profiles are what they were.
+     */
     @Test
     @Order(2)
+    void fuzzedWavsOnTheProfileEndpointsGetA4xxProblemOrAValidAnswerAndStoreNothingWhenRefused() throws Exception {
+        Report report = new Report("issue10-profile-fuzz");
+        server.awaitResponse("/v1/speakers?limit=1", r -> r.statusCode() == 200, Duration.ofSeconds(60));
+        String enrolled = createProfile();
+        HttpResponse<String> enrollment = server.post("/v1/speakers/" + enrolled + "/enrollments", "audio/wav",
+                reference.wav());
+        assertEquals(201, enrollment.statusCode(), enrollment.body());
+        assertEquals("enrolled", Fixtures.jsonObjectOrEmpty(enrollment.body()).orElseThrow().getJsonObject("speaker")
+                .getString("state"));
+        String target = createProfile();
+        String[] paths = {"/v1/speakers/" + target + "/enrollments", "/v1/speakers/" + enrolled + "/verify",
+                "/v1/identify"};
+        String[] kinds = {"enroll", "verify", "identify"};
+
+        WavFuzzer fuzzer = new WavFuzzer(SEED);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger enrollmentsAccepted = new AtomicInteger();
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENT_THREADS);
+        AtomicInteger next = new AtomicInteger();
+        long started = System.nanoTime();
+        for (int t = 0; t < CLIENT_THREADS; t++) {
+            clients.submit(() -> {
+                for (int i; (i = next.getAndIncrement()) < PROFILE_CASES; ) {
+                    int kind = i % kinds.length;
+                    // Other cases than the embeddings run's: the same generator, further along. Now and then the
+                    // whole reference file instead, so that enrollments are accepted too and the count below
+                    // tells stored from refused.
+                    WavFuzzer.Case c = i % (kinds.length * 20) == 0
+                            ? new WavFuzzer.Case(CASES + i, reference.wav(), "audio/wav", "reference file")
+                            : fuzzer.generate(CASES + i);
+                    String outcome;
+                    try {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.uri(paths[kind]))
+                                .timeout(CASE_TIMEOUT).header("Content-Type", c.contentType())
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(c.body())).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        // The target profile becomes enrolled too once the reference file is enrolled into it.
+                        outcome = classifyProfileAnswer(kinds[kind], r, 1, 2);
+                        if (outcome.equals("201 enrolled")) {
+                            enrollmentsAccepted.incrementAndGet();
+                        }
+                    } catch (HttpTimeoutException e) {
+                        outcome = "FAIL timeout after " + CASE_TIMEOUT.toSeconds() + " s";
+                    } catch (IOException e) {
+                        outcome = "FAIL connection: " + e;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    String key = kinds[kind] + " " + (outcome.startsWith("FAIL") ? "FAIL" : outcome);
+                    outcomes.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                    if (outcome.startsWith("FAIL")) {
+                        failures.add(kinds[kind] + " case " + c.index() + " (" + c.description() + ", "
+                                + c.body().length + " bytes, " + c.contentType() + "): " + outcome);
+                        saveFailure(c);
+                    }
+                }
+            });
+        }
+        clients.shutdown();
+        boolean finished = clients.awaitTermination(PROFILE_CASES * 2L + 120, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - started) / 1e9;
+
+        int targetEnrollments = enrollmentCount(target);
+        int enrolledEnrollments = enrollmentCount(enrolled);
+        JsonArray profiles = Fixtures.jsonObjectOrEmpty(server.get("/v1/speakers").body()).orElseThrow()
+                .getJsonArray("speakers");
+        report.line("seed %d, %d cases on enroll, verify and identify (%d client threads, %.1f s)", SEED,
+                PROFILE_CASES, CLIENT_THREADS, seconds);
+        new TreeMap<>(outcomes).forEach((k, v) -> report.line("  %-45s %6d", k, v.get()));
+        report.line("enrollments accepted %d, stored %d; enrolled profile's enrollments %d; profiles %d",
+                enrollmentsAccepted.get(), targetEnrollments, enrolledEnrollments, profiles.size());
+        failures.stream().limit(20).forEach(f -> report.line("  %s", f));
+        report.write(failures.isEmpty() ? "PASS" : "FAIL");
+
+        assertTrue(finished, "every case was answered within the run's time limit");
+        assertEquals(List.of(), failures.stream().limit(20).toList(), "profile cases answered with a 5xx, a "
+                + "non-problem 4xx, an invalid answer, a timeout or a dropped connection");
+        assertTrue(enrollmentsAccepted.get() >= PROFILE_CASES / 60, "the reference file was enrolled each time it "
+                + "was sent: " + enrollmentsAccepted.get());
+        assertEquals(enrollmentsAccepted.get(), targetEnrollments, "refused enrollments stored nothing");
+        assertEquals(1, enrolledEnrollments, "verify and identify store nothing");
+        assertEquals(2, profiles.size(), "no profile was made or lost");
+        for (String kind : kinds) {
+            assertTrue(outcomes.keySet().stream().anyMatch(k -> k.startsWith(kind + " 4")),
+                    kind + ": some cases were refused");
+        }
+        assertTrue(outcomes.containsKey("verify 200 verified") && outcomes.containsKey("identify 200 identified"),
+                "some fuzzed audio stays valid and is scored: " + outcomes.keySet());
+        HttpResponse<String> after = server.post("/v1/speakers/" + enrolled + "/verify", "audio/wav",
+                reference.wav());
+        assertEquals(200, after.statusCode(), after.body());
+        assertEquals(1.0, Fixtures.jsonObjectOrEmpty(after.body()).orElseThrow().getJsonNumber("score")
+                .doubleValue(), 1e-4, "the enrolled file still verifies against itself");
+        for (String id : List.of(enrolled, target)) {
+            assertEquals(204, server.http().send(HttpRequest.newBuilder(server.uri("/v1/speakers/" + id)).DELETE()
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+        }
+    }
+
+    private static String createProfile() throws Exception {
+        HttpResponse<String> r = server.post("/v1/speakers", "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(201, r.statusCode(), r.body());
+        return Fixtures.jsonObjectOrEmpty(r.body()).orElseThrow().getString("id");
+    }
+
+    private static int enrollmentCount(String id) throws Exception {
+        HttpResponse<String> r = server.get("/v1/speakers/" + id + "/enrollments");
+        assertEquals(200, r.statusCode(), r.body());
+        return Fixtures.jsonObjectOrEmpty(r.body()).orElseThrow().getJsonArray("enrollments").size();
+    }
+
+    /**
+     * "201 enrolled", "200 verified", "200 identified", "4xx code", or "FAIL ..." (see {@link #classify}).
+     *
+     * @param kind      enroll, verify or identify
+     * @param minScored fewest enrolled profiles identify may have scored
+     * @param maxScored most enrolled profiles identify may have scored
+     */
+    static String classifyProfileAnswer(String kind, HttpResponse<String> r, int minScored, int maxScored) {
+        int expected = kind.equals("enroll") ? 201 : 200;
+        if (r.statusCode() != expected) {
+            String outcome = classify(r);
+            return outcome.startsWith("200") ? "FAIL " + r.statusCode() + " instead of " + expected : outcome;
+        }
+        Optional<JsonObject> body = jsonObjectOrEmpty(r.body());
+        if (body.isEmpty() || !r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
+            return "FAIL " + expected + " without a JSON body";
+        }
+        try {
+            JsonObject o = body.get();
+            switch (kind) {
+                case "enroll" -> {
+                    JsonArray stored = o.getJsonArray("enrollments");
+                    if (stored.size() != 1) {
+                        return "FAIL 201 with " + stored.size() + " enrollments for one file";
+                    }
+                    double speech = stored.getJsonObject(0).getJsonNumber("speech_seconds").doubleValue();
+                    double duration = stored.getJsonObject(0).getJsonNumber("duration_seconds").doubleValue();
+                    return speech >= 1.0 && speech <= duration ? "201 enrolled"
+                            : "FAIL 201 with speech " + speech + " of " + duration + " s";
+                }
+                case "verify" -> {
+                    double score = o.getJsonNumber("score").doubleValue();
+                    if (!(score >= -1.0001 && score <= 1.0001)) {
+                        return "FAIL 200 with score " + score;
+                    }
+                    return o.getBoolean("same_speaker") == score > o.getJsonNumber("threshold").doubleValue()
+                            ? "200 verified" : "FAIL 200 whose decision contradicts its score";
+                }
+                default -> {
+                    for (JsonValue v : o.getJsonArray("candidates")) {
+                        double score = v.asJsonObject().getJsonNumber("score").doubleValue();
+                        if (!(score >= -1.0001 && score <= 1.0001)) {
+                            return "FAIL 200 with a candidate scored " + score;
+                        }
+                    }
+                    int scored = o.getInt("profiles_scored");
+                    boolean consistent = scored >= minScored && scored <= maxScored
+                            && o.getJsonArray("candidates").size() == Math.min(scored, 5);
+                    return consistent ? "200 identified" : "FAIL 200 scoring " + scored + " profiles with "
+                            + o.getJsonArray("candidates").size() + " candidates, " + minScored + " to " + maxScored
+                            + " expected";
+                }
+            }
+        } catch (RuntimeException e) {
+            return "FAIL " + expected + " with an unexpected document: " + e;
+        }
+    }
+
+    @Test
+    @Order(3)
     void headersAnnouncingGigabytesAreRefusedBeforeMemoryIsSpent() throws Exception {
         Report report = new Report("item6-bombs");
         List<String> problems = new ArrayList<>();
@@ -313,7 +501,7 @@ class WavFuzzIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void compressedBodiesAreNeverInflated() throws Exception {
         Report report = new Report("item6-decompression-bomb");
         // 256 MiB of silence after a WAV header, gzip-compressed to a few hundred KB: inflated, it would be eight

@@ -323,6 +323,39 @@ public final class JdbcProfileStore implements ProfileStore {
     }
 
     @Override
+    public OtherModelEnrollments otherModelEnrollments(ModelIdentity model, Collection<ProfileId> among) {
+        Objects.requireNonNull(model, "model");
+        if (among != null && among.size() > MAX_EXTERNAL_ID_LOOKUP) {
+            throw new InvalidProfileInputException(Reason.OUT_OF_RANGE, among.size()
+                    + " profiles asked about, at most " + MAX_EXTERNAL_ID_LOOKUP + " are allowed");
+        }
+        if (among != null && among.isEmpty()) {
+            return OtherModelEnrollments.NONE;
+        }
+        Set<ProfileId> distinct = among == null ? Set.of() : new LinkedHashSet<>(among);
+        String restriction = among == null ? "" : " AND e.profile_id IN ("
+                + String.join(", ", java.util.Collections.nCopies(distinct.size(), "?")) + ")";
+        // The second count: profiles of which no enrollment is the model's, i.e. that scoring leaves out whole.
+        String sql = "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM enrollments c"
+                + " WHERE c.profile_id = e.profile_id AND c.model_identity = ?) THEN e.profile_id END)"
+                + " FROM enrollments e WHERE e.model_identity <> ?" + restriction;
+        return jdbc.inTransaction("count other models' enrollments", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(sql)) {
+                select.setString(1, model.key());
+                select.setString(2, model.key());
+                int i = 3;
+                for (ProfileId id : distinct) {
+                    select.setObject(i++, id.value());
+                }
+                try (ResultSet rs = select.executeQuery()) {
+                    rs.next();
+                    return new OtherModelEnrollments(rs.getInt(1), rs.getInt(2));
+                }
+            }
+        });
+    }
+
+    @Override
     public long latestChangeSeq() {
         return jdbc.inTransaction("read the change log", connection -> ChangeLog.clock(connection)[0]);
     }

@@ -98,6 +98,14 @@ public interface ProfileStore {
      */
     int forEachProfileVectors(ModelIdentity model, Consumer<ProfileVectors> consumer);
 
+    /**
+     * The enrollments not made by {@code model}, among the profiles {@code among} (all profiles when null): what
+     * verify and identify leave out. Unknown ids count nothing.
+     *
+     * @throws InvalidProfileInputException when more than {@value #MAX_EXTERNAL_ID_LOOKUP} ids are given
+     */
+    OtherModelEnrollments otherModelEnrollments(ModelIdentity model, Collection<ProfileId> among);
+
     /** One profile's enrollments of {@code model}; empty when it has none or does not exist. */
     Optional<ProfileVectors> loadVectors(ProfileId id, ModelIdentity model);
 

@@ -568,6 +568,30 @@ abstract class ProfileStoreContract {
         assertEquals("consumer stops", stop.getMessage());
     }
 
+    @Test
+    void otherModelsEnrollmentsAreCountedPerProfileSet() {
+        ProfileId mixed = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(mixed, List.of(enrollment(1, MODEL_A, 5, 4), enrollment(2, MODEL_B, 5, 4),
+                enrollment(3, MODEL_B, 5, 4)));
+        ProfileId onlyB = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(onlyB, List.of(enrollment(4, MODEL_B, 5, 4)));
+        ProfileId onlyA = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(onlyA, List.of(enrollment(5, MODEL_A, 5, 4)));
+        ProfileId empty = store.createProfile(NewProfile.EMPTY).id();
+
+        assertEquals(new OtherModelEnrollments(3, 1), store.otherModelEnrollments(MODEL_A, null));
+        assertEquals(new OtherModelEnrollments(2, 1), store.otherModelEnrollments(MODEL_B, null));
+        assertEquals(new OtherModelEnrollments(2, 0), store.otherModelEnrollments(MODEL_A, List.of(mixed, onlyA)));
+        assertEquals(new OtherModelEnrollments(1, 1), store.otherModelEnrollments(MODEL_A,
+                List.of(onlyB, onlyB, empty, ProfileId.random())));
+        assertEquals(OtherModelEnrollments.NONE, store.otherModelEnrollments(MODEL_A, List.of()));
+        List<ProfileId> tooMany = new ArrayList<>();
+        for (int i = 0; i <= ProfileStore.MAX_EXTERNAL_ID_LOOKUP; i++) {
+            tooMany.add(ProfileId.random());
+        }
+        assertThrows(InvalidProfileInputException.class, () -> store.otherModelEnrollments(MODEL_A, tooMany));
+    }
+
     // ---- the change log
 
     @Test
