@@ -123,23 +123,40 @@ public class EmbeddingService {
         }
     }
 
+    /** What is computed for one upload inside an inference slot. */
+    @FunctionalInterface
+    private interface PerUpload<T> {
+        T apply(SpeakerEmbedder embedder, byte[] wav, AudioLimits limits)
+                throws AudioFormatException, AudioRejectedException;
+    }
+
     /**
      * Embeds every upload, in order, in one inference slot: a batch (or the two files of a verification) is one
      * unit of work, admitted as a whole (now that its body has arrived) and never interleaved with itself.
      */
     public List<EmbeddingResult> embedAll(RequestAdmission admission, List<AudioUpload> uploads,
                                           EmbeddingOptions options) throws ProblemException {
+        return inOneSlot(admission, uploads, (embedder, wav, limits) -> embedder.embed(wav, options, limits));
+    }
+
+    /**
+     * Computes {@code perUpload} for every upload, in order, in one inference slot; a failing part is named in the
+     * problem's detail (unless it is the only, unnamed, upload).
+     */
+    private <T> List<T> inOneSlot(RequestAdmission admission, List<AudioUpload> uploads, PerUpload<T> perUpload)
+            throws ProblemException {
         ServiceConfig config = config();
         AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
         SpeakerEmbedder embedder = admission.model().embedder();
         try (AdmissionGate.Ticket ticket = admit(); AdmissionGate.Slot slot = ticket.awaitSlot()) {
-            List<EmbeddingResult> results = new ArrayList<>(uploads.size());
+            List<T> results = new ArrayList<>(uploads.size());
             for (int i = 0; i < uploads.size(); i++) {
                 try {
-                    results.add(embedOne(embedder, uploads.get(i).bytes(), options, limits));
-                } catch (ProblemException e) {
-                    throw uploads.size() == 1 && uploads.get(i).name() == null ? e
-                            : e.withDetailPrefix(partLabel(i, uploads.get(i)) + ": ");
+                    results.add(perUpload.apply(embedder, uploads.get(i).bytes(), limits));
+                } catch (AudioFormatException e) {
+                    throw labelled(audioProblem(e), i, uploads);
+                } catch (AudioRejectedException e) {
+                    throw labelled(audioProblem(e), i, uploads);
                 }
             }
             return results;
@@ -180,39 +197,8 @@ public class EmbeddingService {
      */
     public List<MeasuredEmbedding> embedMeasuredAll(RequestAdmission admission, List<AudioUpload> uploads,
                                                     EnergyVoiceActivity voiceActivity) throws ProblemException {
-        ServiceConfig config = config();
-        AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
-        SpeakerEmbedder embedder = admission.model().embedder();
-        try (AdmissionGate.Ticket ticket = admit(); AdmissionGate.Slot slot = ticket.awaitSlot()) {
-            List<MeasuredEmbedding> results = new ArrayList<>(uploads.size());
-            for (int i = 0; i < uploads.size(); i++) {
-                try {
-                    results.add(embedder.embedMeasured(uploads.get(i).bytes(), EmbeddingOptions.RAW, limits,
-                            voiceActivity));
-                } catch (AudioFormatException e) {
-                    throw labelled(audioProblem(e), i, uploads);
-                } catch (AudioRejectedException e) {
-                    throw labelled(audioProblem(e), i, uploads);
-                }
-            }
-            return results;
-        } catch (SaturatedException e) {
-            throw saturated(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ProblemType.SATURATED.exception("interrupted while waiting for an inference slot", 1);
-        }
-    }
-
-    static EmbeddingResult embedOne(SpeakerEmbedder embedder, byte[] wav, EmbeddingOptions options,
-                                    AudioLimits limits) throws ProblemException {
-        try {
-            return embedder.embed(wav, options, limits);
-        } catch (AudioFormatException e) {
-            throw audioProblem(e);
-        } catch (AudioRejectedException e) {
-            throw audioProblem(e);
-        }
+        return inOneSlot(admission, uploads, (embedder, wav, limits) -> embedder.embedMeasured(wav,
+                EmbeddingOptions.RAW, limits, voiceActivity));
     }
 
     private static ProblemException audioProblem(AudioFormatException e) {
