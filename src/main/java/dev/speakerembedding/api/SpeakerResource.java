@@ -139,7 +139,8 @@ public class SpeakerResource {
             return new ProfileViews.SpeakerPage(found, null);
         }
         ProfilePage page = store.listProfiles(pageSize, cursor == null ? null : PageCursor.parse(cursor));
-        return new ProfileViews.SpeakerPage(page.profiles().stream().map(p -> profiles.view(p, store)).toList(),
+        return new ProfileViews.SpeakerPage(page.profiles().stream()
+                .map(p -> profiles.view(p, page.enrollmentsOf(p.id()))).toList(),
                 page.nextCursor().map(PageCursor::encode).orElse(null));
     }
 

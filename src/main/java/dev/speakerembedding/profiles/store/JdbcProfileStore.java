@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -123,7 +124,7 @@ public final class JdbcProfileStore implements ProfileStore {
         if (distinct.isEmpty()) {
             return Map.of();
         }
-        String placeholders = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
+        String placeholders = String.join(", ", Collections.nCopies(distinct.size(), "?"));
         return jdbc.inTransaction("find profiles by external_id", connection -> {
             Map<String, ProfileId> found = new HashMap<>();
             try (PreparedStatement select = connection.prepareStatement(
@@ -167,13 +168,41 @@ public final class JdbcProfileStore implements ProfileStore {
                     }
                 }
             }
+            List<Profile> page = profiles.size() <= limit ? profiles : profiles.subList(0, limit);
+            Map<ProfileId, List<Enrollment>> enrollments = enrollmentsOf(connection, page);
             if (profiles.size() <= limit) {
-                return new ProfilePage(profiles, null);
+                return new ProfilePage(page, enrollments, null);
             }
-            List<Profile> page = profiles.subList(0, limit);
             Profile last = page.get(limit - 1);
-            return new ProfilePage(page, new PageCursor(last.createdAt(), last.id()));
+            return new ProfilePage(page, enrollments, new PageCursor(last.createdAt(), last.id()));
         });
+    }
+
+    /** The enrollments of {@code page}'s profiles in one statement (a page is at most MAX_PAGE_SIZE profiles). */
+    private static Map<ProfileId, List<Enrollment>> enrollmentsOf(Connection connection, List<Profile> page)
+            throws SQLException {
+        Map<ProfileId, List<Enrollment>> byProfile = new HashMap<>();
+        if (page.isEmpty()) {
+            return byProfile;
+        }
+        String marks = String.join(", ", Collections.nCopies(page.size(), "?"));
+        try (PreparedStatement select = connection.prepareStatement("SELECT e.profile_id, e.id, e.model_identity, "
+                + "e.duration_seconds, e.speech_seconds, e.created_at FROM enrollments e WHERE e.profile_id IN ("
+                + marks + ") ORDER BY e.created_at, e.id")) {
+            for (int i = 0; i < page.size(); i++) {
+                select.setObject(i + 1, page.get(i).id().value());
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    ProfileId profile = new ProfileId(rs.getObject(1, UUID.class));
+                    EnrollmentId eid = new EnrollmentId(rs.getObject(2, UUID.class));
+                    byProfile.computeIfAbsent(profile, k -> new ArrayList<>()).add(new Enrollment(eid, profile,
+                            modelIdentity(rs.getString(3), eid), rs.getDouble(4), rs.getDouble(5),
+                            Jdbc.fromDatabase(rs.getObject(6, OffsetDateTime.class))));
+                }
+            }
+        }
+        return byProfile;
     }
 
     @Override
@@ -334,7 +363,7 @@ public final class JdbcProfileStore implements ProfileStore {
         }
         Set<ProfileId> distinct = among == null ? Set.of() : new LinkedHashSet<>(among);
         String restriction = among == null ? "" : " AND e.profile_id IN ("
-                + String.join(", ", java.util.Collections.nCopies(distinct.size(), "?")) + ")";
+                + String.join(", ", Collections.nCopies(distinct.size(), "?")) + ")";
         // The second count: profiles of which no enrollment is the model's, i.e. that scoring leaves out whole.
         String sql = "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM enrollments c"
                 + " WHERE c.profile_id = e.profile_id AND c.model_identity = ?) THEN e.profile_id END)"

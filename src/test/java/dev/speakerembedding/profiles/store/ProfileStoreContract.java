@@ -245,6 +245,38 @@ abstract class ProfileStoreContract {
     }
 
     @Test
+    void aPageCarriesEachProfilesEnrollmentsAsListedOneByOne() {
+        List<ProfileId> created = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ProfileId id = store.createProfile(NewProfile.EMPTY).id();
+            created.add(id);
+            for (int k = 0; k < i % 4; k++) {
+                store.addEnrollments(id, List.of(enrollment(100L * i + k, k % 2 == 0 ? MODEL_A : MODEL_B,
+                        3.0 + k, 2.0 + k)));
+            }
+        }
+        int seen = 0;
+        int enrollmentsSeen = 0;
+        PageCursor cursor = null;
+        do {
+            ProfilePage page = store.listProfiles(5, cursor);
+            for (Profile p : page.profiles()) {
+                List<Enrollment> listed = page.enrollmentsOf(p.id());
+                assertEquals(store.listEnrollments(p.id()), listed, "page and one-by-one listing agree");
+                assertEquals(created.indexOf(p.id()) % 4, listed.size());
+                enrollmentsSeen += listed.size();
+                seen++;
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        assertEquals(12, seen);
+        assertEquals(18, enrollmentsSeen, "0+1+2+3 per group of four, three groups");
+        ProfilePage any = store.listProfiles(1, null);
+        assertThrows(IllegalArgumentException.class, () -> any.enrollmentsOf(created.get(11)),
+                "a profile not on the page is refused, not answered empty");
+    }
+
+    @Test
     void profilesCreatedInTheSameMicrosecondArePagedInTheOrderOfTheirIds() {
         Clock frozen = Clock.fixed(Instant.parse("2026-11-27T12:00:00.123456Z"), ZoneOffset.UTC);
         JdbcProfileStore sameInstant = new JdbcProfileStore(dataSource, frozen);
