@@ -99,7 +99,8 @@ public final class ProblemMappers {
                 case UNSUPPORTED_MEDIA_TYPE -> "this operation does not accept Content-Type '" + contentType()
                         + "' (the OpenAPI document at /openapi lists what each operation takes)";
                 case NOT_FOUND -> "no such resource (the OpenAPI document at /openapi lists the operations)";
-                default -> e.getMessage();
+                // RESTEasy's own messages name our methods and echo raw input: a fixed text per status instead.
+                default -> ErrorPageServlet.detail(e.getResponse().getStatus());
             };
         }
 

@@ -23,6 +23,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import java.io.IOException;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -75,6 +76,16 @@ class EmbeddingApiIT {
         }
         if (hub != null) {
             hub.close();
+        }
+    }
+
+    /** A GET written byte for byte on a socket: the whole answer, headers and body, as text. */
+    private static String rawGet(String pathAndQuery) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.uri("/").getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 
@@ -483,6 +494,34 @@ class EmbeddingApiIT {
         assertProblem(server.get("/v1/nothing"), 404, "not_found");
         assertProblem(server.get("/v1/embeddings"), 405, "method_not_allowed");
         assertProblem(server.get("/v1/verify/embeddings"), 405, "method_not_allowed");
+        assertProblem(server.get("/error-page"), 404, "not_found");
+    }
+
+    /**
+     * What the servlet layer refuses before JAX-RS (an Accept or Content-Type it cannot parse; RESTEasy answers
+     * those with sendError) and RESTEasy's own parameter failures: problem+json with a fixed detail that names
+     * neither our classes nor the raw input.
+     */
+    @Test
+    void malformedHeadersAndEscapesAreProblemsToo() throws Exception {
+        HttpResponse<String> badAccept = server.http().send(HttpRequest.newBuilder(server.uri("/v1/status"))
+                .header("Accept", "///").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(badAccept, 400, "bad_request");
+        HttpResponse<String> badType = server.post("/v1/embeddings", "///", input("speech_espeak_en.wav"));
+        assertTrue(badType.statusCode() == 400 || badType.statusCode() == 415, badType.body());
+        assertProblem(badType, badType.statusCode(), badType.statusCode() == 400 ? "bad_request"
+                : "unsupported_media_type");
+        for (HttpResponse<String> r : List.of(badAccept, badType)) {
+            assertFalse(r.body().contains("RESTEASY") || r.body().contains("dev.speakerembedding"), r.body());
+        }
+        // java.net.URI refuses a bad escape, so this request goes over a plain socket.
+        String badEscape = rawGet("/v1/speakers?limit=%zz");
+        assertTrue(badEscape.startsWith("HTTP/1.1 400 "), badEscape);
+        assertTrue(badEscape.contains("\"code\":\"bad_request\""), badEscape);
+        assertTrue(badEscape.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/problem+json"),
+                badEscape);
+        assertFalse(badEscape.contains("RESTEASY") || badEscape.contains("dev.speakerembedding"), badEscape);
+        assertEquals(200, server.get("/v1/status").statusCode(), "and the server serves on");
     }
 
     @Test
