@@ -29,7 +29,7 @@ import static dev.speakerembedding.bench.BenchUtil.median;
  * <p>Options: {@code --out <dir> --wlp <Liberty install> --server-template <installed server dir> --model
  * <snapshot dir> --conformance <dir> [--starts 3] [--seconds 20] [--warmup 5] [--soak 5000] [--runs 40]
  * [--levels 1,2,4,8] [--sweep] [--quick] [--only download,pipeline,firststart,warmstart,http,profiles]
- * [--profile-sizes 10000,100000,1000000] [--profile-runs 101] [--profile-server-sizes 10000,100000]
+ * [--profile-sizes 10000,100000,1000000] [--profile-runs 101] [--profile-server-sizes 10000,100000,1000000]
  * [--profile-server-reps 40]
  * [--server-override <server.xml fragment>]}. The classpath comes from CLASSPATH and is inherited by every
  * child JVM.
@@ -228,8 +228,9 @@ public final class BenchmarkSuite {
     /**
      * Speaker profiles (issue 10): search alone in process among 10k, 100k and 1M synthetic profiles (one thread
      * and two, as the server splits it), then identification through real Liberty servers on PostgreSQL among 10k
-     * and 100k (and 1M when --profile-server-sizes names it: 1.2 GB of rows to write and a 2 GB heap), with the
-     * index load at start and heap per profile.
+     * and 100k, and 1M in a full run (1.2 GB of rows written by COPY in about 45 s, a load at start of about 50 s,
+     * and a server heap of 3 GB: about 3.5 minutes in all; --quick leaves 1M out), with the index load at start and
+     * heap per profile.
      */
     private void profiles(Path wlp, Path userDir, Map<String, String> appEnv, Path clip3) throws Exception {
         log("== issue 10: profile search (in process)");
@@ -238,9 +239,10 @@ public final class BenchmarkSuite {
                 args.getOrDefault("--profile-sizes", "10000,100000,1000000"), "--runs",
                 Integer.toString(intArg("--profile-runs", 101, 31)));
         log("== issue 10: identification through the server, profiles in PostgreSQL");
-        int[] sizes = java.util.Arrays.stream(args.getOrDefault("--profile-server-sizes", "10000,100000")
+        int[] sizes = java.util.Arrays.stream(args.getOrDefault("--profile-server-sizes",
+                quick() ? "10000,100000" : "10000,100000,1000000")
                 .split(",")).mapToInt(Integer::parseInt).toArray();
-        String heap = java.util.Arrays.stream(sizes).max().orElse(0) > 200_000 ? "-Xmx2g" : "-Xmx768m";
+        String heap = java.util.Arrays.stream(sizes).max().orElse(0) > 200_000 ? "-Xmx3g" : "-Xmx768m";
         ProfileServerBenchmark.run(wlp, userDir, appEnv, clip3, run, results, sizes,
                 intArg("--profile-server-reps", 40, 15), heap);
     }

@@ -130,6 +130,7 @@ public final class ProfileIndexBenchmark {
             split[r] = BenchUtil.millis(System.nanoTime() - t);
         }
 
+        long matrixBytes = index.matrixBytes();
         double[] writes = new double[WRITES];
         List<ProfileId> written = new java.util.ArrayList<>();
         for (int w = 0; w < WRITES; w++) {
@@ -165,7 +166,7 @@ public final class ProfileIndexBenchmark {
         results.put(k + "two_threads_p95_ms", BenchUtil.quantile(split, 0.95));
         results.put(k + "two_threads_min_ms", min(split));
         results.put(k + "heap_bytes_per_profile", heapPerProfile);
-        results.put(k + "matrix_bytes_per_profile", (double) index.matrixBytes() / n);
+        results.put(k + "matrix_bytes_per_profile", (double) matrixBytes / n);
         results.put(k + "load_ms", loadMs);
         results.put(k + "write_median_us", BenchUtil.median(writes));
     }
