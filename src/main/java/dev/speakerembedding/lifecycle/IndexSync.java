@@ -118,6 +118,9 @@ public final class IndexSync {
             throw new IllegalStateException("a new profile index must be empty and of dimension " + model.dimension()
                     + ", got " + built.size() + " profiles of dimension " + built.dimension());
         }
+        // One allocation of the matrix at its final size: growing it a quarter at a time while loading 1M profiles
+        // copied it about 30 times (about 4 s of 16 in process, and twice the matrix in the heap at each copy).
+        built.reserve(store.countProfilesWithVectors(model));
         int profiles = store.forEachProfileVectors(model, vectors -> {
             if (enrolled(vectors)) {
                 built.put(vectors.profileId(), vectors.profileVector());

@@ -149,6 +149,8 @@ class IndexSyncTest {
             });
             assertEquals(1, sync.loadAll());
             assertEquals(1, made.size());
+            assertEquals((long) DIMENSION * Float.BYTES, made.get(0).matrixBytes(),
+                    "the matrix reserved once for the profiles counted, not grown a quarter at a time");
             assertTrue(sync.index() == made.get(0), "the server's index is the one the factory made (split scans)");
             assertEquals(1.0, scoreOf(sync, id, 7), 1e-6);
             sync.loadAll();
