@@ -78,6 +78,10 @@ final class BenchServer implements AutoCloseable {
         return process.pid();
     }
 
+    double millisSinceLaunch() {
+        return (System.nanoTime() - launchNanos) / 1e6;
+    }
+
     long rssBytes() {
         return BenchUtil.rssBytes(process.pid());
     }

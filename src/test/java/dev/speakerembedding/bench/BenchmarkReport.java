@@ -250,6 +250,47 @@ public final class BenchmarkReport {
                 "no growth (< 2 %)", met(growth / second < 0.02, growth, second)));
         rows.add(new Row("5 memory", "RSS after the whole suite's load", mib(r.number("memory.rss_end")), "", "", "",
                 ""));
+        // issue 10: speaker profiles
+        if (r.has("profiles.cpu_flags")) {
+            rows.add(new Row("10 profiles", "CPU of the search figures", r.get("profiles.cpu") + ": "
+                    + r.get("profiles.cpu_flags"), "", "", "", ""));
+        }
+        for (int n : new int[]{10_000, 100_000, 1_000_000}) {
+            String k = "profiles.search." + n + ".";
+            if (r.has(k + "two_threads_median_ms")) {
+                double med = r.number(k + "two_threads_median_ms");
+                double target = n == 100_000 ? 5 : n == 1_000_000 ? 50 : Double.NaN;
+                rows.add(new Row("10 profiles", String.format(Locale.ROOT,
+                        "search alone among %,d, 2 threads: median / p95 (min)", n),
+                        String.format(Locale.ROOT, "%s / %s (%s)", ms(med), ms(r.number(k + "two_threads_p95_ms")),
+                                ms(r.number(k + "two_threads_min_ms"))),
+                        "1 thread: " + ms(r.number(k + "one_thread_median_ms")),
+                        x(r.number(k + "one_thread_median_ms") / med),
+                        Double.isNaN(target) ? "" : "< " + ms(target),
+                        Double.isNaN(target) ? "" : met(med < target, med)));
+                rows.add(new Row("10 profiles", String.format(Locale.ROOT, "heap per profile in process (%,d)", n),
+                        String.format(Locale.ROOT, "%.0f B", r.number(k + "heap_bytes_per_profile")),
+                        String.format(Locale.ROOT, "matrix %.0f B", r.number(k + "matrix_bytes_per_profile")), "",
+                        "", ""));
+            }
+            String e = "profiles.server." + n + ".";
+            if (r.has(e + "identify_median_ms")) {
+                rows.add(new Row("10 profiles", String.format(Locale.ROOT,
+                        "POST /v1/identify among %,d (3 s WAV): median / p95", n),
+                        ms(r.number(e + "identify_median_ms")) + " / " + ms(r.number(e + "identify_p95_ms")),
+                        "POST /v1/embeddings, same WAV: " + ms(r.number(e + "embed_median_ms")),
+                        String.format(Locale.ROOT, "+%.1f ms", r.number(e + "identify_median_ms")
+                                - r.number(e + "embed_median_ms")), "", ""));
+                rows.add(new Row("10 profiles", String.format(Locale.ROOT,
+                        "server with %,d from PostgreSQL: index load (log), launch to first identify", n),
+                        s(r.number(e + "index_load_log_ms")) + ", " + s(r.number(e + "first_identify_ms")),
+                        "launch to ready: " + s(r.number(e + "ready_ms")), "", "", ""));
+                rows.add(new Row("10 profiles", String.format(Locale.ROOT,
+                        "server heap / RSS per profile (%,d, vs. empty)", n),
+                        String.format(Locale.ROOT, "%.0f B / %.0f B", r.number(e + "heap_bytes_per_profile"),
+                                r.number(e + "rss_bytes_per_profile")), "", "", "", ""));
+            }
+        }
         return rows;
     }
 

@@ -28,7 +28,9 @@ import static dev.speakerembedding.bench.BenchUtil.median;
  *
  * <p>Options: {@code --out <dir> --wlp <Liberty install> --server-template <installed server dir> --model
  * <snapshot dir> --conformance <dir> [--starts 3] [--seconds 20] [--warmup 5] [--soak 5000] [--runs 40]
- * [--levels 1,2,4,8] [--sweep] [--quick] [--only download,pipeline,firststart,warmstart,http]
+ * [--levels 1,2,4,8] [--sweep] [--quick] [--only download,pipeline,firststart,warmstart,http,profiles]
+ * [--profile-sizes 10000,100000,1000000] [--profile-runs 101] [--profile-server-sizes 10000,100000,1000000]
+ * [--profile-server-reps 40]
  * [--server-override <server.xml fragment>]}. The classpath comes from CLASSPATH and is inherited by every
  * child JVM.
  */
@@ -166,6 +168,9 @@ public final class BenchmarkSuite {
                 results.put("memory.threads_end", BenchUtil.procStatusKb(s.pid(), "Threads:"));
             }
         }
+        if (phase("profiles")) {
+            profiles(wlp, userDir, appEnv, clip3);
+        }
         results.put("suite.load_after", BenchUtil.loadAverage());
         results.put("suite.seconds", Duration.between(started, Instant.now()).toSeconds());
         stopStandIn();
@@ -220,7 +225,29 @@ public final class BenchmarkSuite {
         }
     }
 
-    /** Whether a phase runs: all of them unless --only names some (download,pipeline,firststart,warmstart,http). */
+    /**
+     * Speaker profiles (issue 10): search alone in process among 10k, 100k and 1M synthetic profiles (one thread
+     * and two, as the server splits it), then identification through real Liberty servers on PostgreSQL among 10k
+     * and 100k, and 1M in a full run (1.2 GB of rows written by COPY in about 45 s, a load at start of about 50 s,
+     * and a server heap of 3 GB: about 3.5 minutes in all; --quick leaves 1M out), with the index load at start and
+     * heap per profile.
+     */
+    private void profiles(Path wlp, Path userDir, Map<String, String> appEnv, Path clip3) throws Exception {
+        log("== issue 10: profile search (in process)");
+        // 1M x 192 floats is 768 MB, and the benchmark's copy-on-write figure copies it once more.
+        childWithJvm("profiles-search", List.of("-Xmx4g"), ProfileIndexBenchmark.class, "--sizes",
+                args.getOrDefault("--profile-sizes", "10000,100000,1000000"), "--runs",
+                Integer.toString(intArg("--profile-runs", 101, 31)));
+        log("== issue 10: identification through the server, profiles in PostgreSQL");
+        int[] sizes = java.util.Arrays.stream(args.getOrDefault("--profile-server-sizes",
+                quick() ? "10000,100000" : "10000,100000,1000000")
+                .split(",")).mapToInt(Integer::parseInt).toArray();
+        String heap = java.util.Arrays.stream(sizes).max().orElse(0) > 200_000 ? "-Xmx3g" : "-Xmx768m";
+        ProfileServerBenchmark.run(wlp, userDir, appEnv, clip3, run, results, sizes,
+                intArg("--profile-server-reps", 40, 15), heap);
+    }
+
+    /** Whether a phase runs: all of them unless --only names some (download,pipeline,firststart,warmstart,http,profiles). */
     private boolean phase(String name) {
         String only = args.get("--only");
         return only == null || only.isEmpty() || List.of(only.split(",")).contains(name);
@@ -308,7 +335,14 @@ public final class BenchmarkSuite {
 
     /** Runs a benchmark class in a JVM of its own (CLASSPATH inherited); its results go to run/NAME.properties. */
     private void child(String name, Class<?> main, String... childArgs) throws Exception {
-        List<String> command = new ArrayList<>(List.of(javaCommand(), "-Djava.awt.headless=true", main.getName()));
+        childWithJvm(name, List.of(), main, childArgs);
+    }
+
+    private void childWithJvm(String name, List<String> jvmArgs, Class<?> main, String... childArgs)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(javaCommand(), "-Djava.awt.headless=true"));
+        command.addAll(jvmArgs);
+        command.add(main.getName());
         command.addAll(List.of(childArgs));
         command.addAll(List.of("--out", run.resolve(name + ".properties").toString()));
         Files.deleteIfExists(run.resolve(name + ".properties"));

@@ -1,6 +1,7 @@
 package dev.speakerembedding.bench;
 
 import dev.speakerembedding.profiles.ProfileIndex;
+import dev.speakerembedding.profiles.store.ProfileId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +19,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 
 /**
- * Search time of {@link ProfileIndex} among synthetic profiles (random directions, UUID ids), one thread and the
- * scan split in two, measured alternately on the same index so that load from other processes hits both alike;
+ * Search time of {@link ProfileIndex} among synthetic profiles (random directions, {@link ProfileId} keys as the
+ * server holds them), one thread and the scan split in two (as the server runs it on 2 cores), measured alternately on the same index so that load from other processes hits both alike;
  * heap per profile; load and write times; and the cost of the copy a copy-on-write index would make per write.
  *
- * <p>Usage: {@code ProfileIndexBenchmark [--sizes 10000,100000,1000000] [--dim 192] [--runs 51] [--top 5]};
+ * <p>Usage: {@code ProfileIndexBenchmark [--sizes 10000,100000,1000000] [--dim 192] [--runs 51] [--top 5]
+ * [--out results.properties]} (the suite's phase "profiles" writes {@code profiles.search.N.*});
  * 1M profiles of 192 values need about {@code -Xmx4g} (index, one copy for the copy-on-write figure, and the
  * load batches).
  */
@@ -40,12 +42,14 @@ public final class ProfileIndexBenchmark {
         int dim = 192;
         int runs = 51;
         int top = 5;
+        Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--dim" -> dim = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--top" -> top = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -54,6 +58,13 @@ public final class ProfileIndexBenchmark {
         System.out.println("jvm: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
                 + ", max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         System.out.println("load average before: " + loadAverage());
+        BenchUtil.Results results = new BenchUtil.Results();
+        results.put("profiles.cpu", cpuModel());
+        results.put("profiles.cpu_flags", cpuFlags());
+        results.put("profiles.search.load_before", BenchUtil.loadAverage());
+        results.put("profiles.search.runs", runs);
+        results.put("profiles.search.top", top);
+        results.put("profiles.search.dim", dim);
         ExecutorService pool = Executors.newFixedThreadPool(1, r -> {
             Thread t = new Thread(r, "scan-helper");
             t.setDaemon(true);
@@ -70,22 +81,27 @@ public final class ProfileIndexBenchmark {
                 "profiles", "dim", "search 1 thread ms (med/p90/min)", "search 2 threads ms (med/p90/min)",
                 "heap B/p", "matrix B/p", "load ms", "write us", "copy ms"));
         for (int n : sizes) {
-            measure(n, dim, runs, top, switchable, helperOn);
+            measure(n, dim, runs, top, switchable, helperOn, results);
         }
         System.out.println("load average after: " + loadAverage());
+        results.put("profiles.search.load_after", BenchUtil.loadAverage());
+        if (out != null) {
+            results.write(out);
+        }
         pool.shutdownNow();
     }
 
-    private static void measure(int n, int dim, int runs, int top, Executor executor, AtomicBoolean helperOn) {
+    private static void measure(int n, int dim, int runs, int top, Executor executor, AtomicBoolean helperOn,
+                                BenchUtil.Results results) {
         long heapBefore = usedHeap();
-        ProfileIndex<UUID> index = new ProfileIndex<>(dim, executor, 2);
+        ProfileIndex<ProfileId> index = new ProfileIndex<>(dim, executor, 2);
         SplittableRandom random = new SplittableRandom(n);
         long loadStart = System.nanoTime();
         index.reserve(n);
         for (int loaded = 0; loaded < n; loaded += LOAD_BATCH) {
-            Map<UUID, float[]> batch = new LinkedHashMap<>();
+            Map<ProfileId, float[]> batch = new LinkedHashMap<>();
             for (int i = loaded; i < Math.min(n, loaded + LOAD_BATCH); i++) {
-                batch.put(new UUID(random.nextLong(), random.nextLong()), randomVector(random, dim));
+                batch.put(new ProfileId(new UUID(random.nextLong(), random.nextLong())), randomVector(random, dim));
             }
             index.putAll(batch);
         }
@@ -114,10 +130,11 @@ public final class ProfileIndexBenchmark {
             split[r] = BenchUtil.millis(System.nanoTime() - t);
         }
 
+        long matrixBytes = index.matrixBytes();
         double[] writes = new double[WRITES];
-        List<UUID> written = new java.util.ArrayList<>();
+        List<ProfileId> written = new java.util.ArrayList<>();
         for (int w = 0; w < WRITES; w++) {
-            UUID id = new UUID(-1, w);
+            ProfileId id = new ProfileId(new UUID(-1, w));
             float[] v = randomVector(random, dim);
             long t = System.nanoTime();
             index.put(id, v);
@@ -141,6 +158,17 @@ public final class ProfileIndexBenchmark {
                 n, dim, BenchUtil.median(single), BenchUtil.quantile(single, 0.9), min(single),
                 BenchUtil.median(split), BenchUtil.quantile(split, 0.9), min(split), heapPerProfile, dim * Float.BYTES,
                 loadMs, BenchUtil.median(writes), BenchUtil.median(copies)));
+        String k = "profiles.search." + n + ".";
+        results.put(k + "one_thread_median_ms", BenchUtil.median(single));
+        results.put(k + "one_thread_p95_ms", BenchUtil.quantile(single, 0.95));
+        results.put(k + "one_thread_min_ms", min(single));
+        results.put(k + "two_threads_median_ms", BenchUtil.median(split));
+        results.put(k + "two_threads_p95_ms", BenchUtil.quantile(split, 0.95));
+        results.put(k + "two_threads_min_ms", min(split));
+        results.put(k + "heap_bytes_per_profile", heapPerProfile);
+        results.put(k + "matrix_bytes_per_profile", (double) matrixBytes / n);
+        results.put(k + "load_ms", loadMs);
+        results.put(k + "write_median_us", BenchUtil.median(writes));
     }
 
     private static float[] randomVector(SplittableRandom random, int dim) {
@@ -163,12 +191,12 @@ public final class ProfileIndexBenchmark {
         return rt.totalMemory() - rt.freeMemory();
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         return cpuinfoField("model name");
     }
 
     /** The flags that decide how fast a float dot product can run, as /proc/cpuinfo lists them. */
-    private static String cpuFlags() {
+    static String cpuFlags() {
         List<String> flags = Arrays.asList(cpuinfoField("flags").split(" "));
         StringBuilder out = new StringBuilder();
         for (String f : List.of("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16")) {

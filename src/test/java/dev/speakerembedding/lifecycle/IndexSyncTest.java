@@ -136,6 +136,46 @@ class IndexSyncTest {
     }
 
     @Test
+    void aFullLoadFillsTheIndexTheFactoryMakesAndRefusesOneNotEmptyOrOfAnotherDimension() throws Exception {
+        ProfileId id = here.createProfile(NewProfile.EMPTY).id();
+        here.addEnrollments(id, List.of(sixSeconds(7, MODEL), sixSeconds(7, MODEL)));
+        java.util.concurrent.ExecutorService helpers = java.util.concurrent.Executors.newFixedThreadPool(1);
+        try {
+            List<ProfileIndex<ProfileId>> made = new ArrayList<>();
+            IndexSync sync = new IndexSync(here, MODEL, POLICY, Clock.systemUTC(), () -> {
+                ProfileIndex<ProfileId> index = new ProfileIndex<>(DIMENSION, helpers, 2);
+                made.add(index);
+                return index;
+            });
+            assertEquals(1, sync.loadAll());
+            assertEquals(1, made.size());
+            assertEquals((long) DIMENSION * Float.BYTES, made.get(0).matrixBytes(),
+                    "the matrix reserved once for the profiles counted, not grown a quarter at a time");
+            assertTrue(sync.index() == made.get(0), "the server's index is the one the factory made (split scans)");
+            assertEquals(1.0, scoreOf(sync, id, 7), 1e-6);
+            sync.loadAll();
+            assertEquals(2, made.size(), "a full reload builds a new index from the factory");
+            assertEquals(0, made.get(0).size(), "and clears the one it replaces");
+
+            IndexSync wrongDimension = new IndexSync(here, MODEL, POLICY, Clock.systemUTC(),
+                    () -> new ProfileIndex<>(DIMENSION + 1));
+            assertThrows(IllegalStateException.class, wrongDimension::loadAll);
+            assertFalse(wrongDimension.loaded());
+            IndexSync notEmpty = new IndexSync(here, MODEL, POLICY, Clock.systemUTC(), () -> {
+                ProfileIndex<ProfileId> index = new ProfileIndex<>(DIMENSION);
+                float[] vector = new float[DIMENSION];
+                vector[0] = 1;
+                index.put(ProfileId.random(), vector);
+                return index;
+            });
+            assertThrows(IllegalStateException.class, notEmpty::loadAll);
+            assertFalse(notEmpty.loaded());
+        } finally {
+            helpers.shutdownNow();
+        }
+    }
+
+    @Test
     void aProfileOfAnotherModelOnlyIsNeverIndexed() {
         IndexSync sync = new IndexSync(here, MODEL, POLICY, Clock.systemUTC());
         sync.loadAll();

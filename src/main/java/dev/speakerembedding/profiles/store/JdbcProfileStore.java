@@ -336,6 +336,21 @@ public final class JdbcProfileStore implements ProfileStore {
     }
 
     @Override
+    public int countProfilesWithVectors(ModelIdentity model) {
+        Objects.requireNonNull(model, "model");
+        return jdbc.inTransaction("count the profiles with vectors", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT COUNT(DISTINCT profile_id) FROM enrollments WHERE model_identity = ?")) {
+                select.setString(1, model.key());
+                try (ResultSet rs = select.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public int forEachProfileVectors(ModelIdentity model, Consumer<ProfileVectors> consumer) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(consumer, "consumer");

@@ -90,6 +90,13 @@ public interface ProfileStore {
     int deleteEnrollments(ProfileId id);
 
     /**
+     * How many profiles have enrollments of {@code model} now: the size of the index a load will build, so that it
+     * can reserve its matrix once instead of growing it while loading (a count, not a promise: writes made in
+     * between change it).
+     */
+    int countProfilesWithVectors(ModelIdentity model);
+
+    /**
      * Streams every profile that has enrollments of {@code model}, one profile at a time in id order, to build the
      * index at start. Rows are fetched in batches, so memory holds one batch and one profile, not the table. An
      * exception thrown by {@code consumer} ends the stream and is thrown as it is.

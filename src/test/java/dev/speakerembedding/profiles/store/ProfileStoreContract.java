@@ -576,6 +576,8 @@ abstract class ProfileStoreContract {
         ProfileId onlyB = store.createProfile(NewProfile.EMPTY).id();
         store.addEnrollments(onlyB, List.of(enrollment(5, MODEL_B, 5, 4)));
 
+        assertEquals(profiles, store.countProfilesWithVectors(MODEL_A), "the count a load reserves for");
+        assertEquals(profiles + 1, store.countProfilesWithVectors(MODEL_B));
         List<ProfileVectors> seen = new ArrayList<>();
         assertEquals(profiles, store.forEachProfileVectors(MODEL_A, seen::add));
         Collections.sort(ids);
