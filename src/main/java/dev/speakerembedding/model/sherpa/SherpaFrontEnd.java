@@ -130,6 +130,17 @@ public final class SherpaFrontEnd {
      *                                  {@link #frameCount} first) or the rate cannot be resampled
      */
     public float[][] features(float[] samples, int sampleRateHz) {
+        float[][] features = rawFeatures(samples, sampleRateHz);
+        if (metadata.featureNormalization() == FeatureNormalization.GLOBAL_MEAN) {
+            FrameNormalization.subtractMean(features);
+        } else if (metadata.featureNormalization() == FeatureNormalization.PER_FEATURE) {
+            FrameNormalization.perFeatureMeanAndStd(features);
+        }
+        return features;
+    }
+
+    /** {@link #features} before the feature normalisation: the log-mel filterbank of the scaled, resampled input. */
+    public float[][] rawFeatures(float[] samples, int sampleRateHz) {
         if (sampleRateHz <= 0) {
             throw new IllegalArgumentException("sample rate must be positive, got " + sampleRateHz);
         }
@@ -148,12 +159,6 @@ public final class SherpaFrontEnd {
         if (sampleRateHz != metadata.sampleRateHz()) {
             x = KaldiLinearResampler.forRates(sampleRateHz, metadata.sampleRateHz()).resample(x);
         }
-        float[][] features = fbank.compute(x, true);
-        if (metadata.featureNormalization() == FeatureNormalization.GLOBAL_MEAN) {
-            FrameNormalization.subtractMean(features);
-        } else if (metadata.featureNormalization() == FeatureNormalization.PER_FEATURE) {
-            FrameNormalization.perFeatureMeanAndStd(features);
-        }
-        return features;
+        return fbank.compute(x, true);
     }
 }
