@@ -32,6 +32,8 @@ public final class KaldiLinearResampler {
     public static final long MAX_WEIGHTS = 2_000_000;
 
     private static final int MAX_CACHED = 16;
+    /** Larger tables (odd rate pairs) are rebuilt per call rather than kept: 16 of them stay under 16 MB. */
+    private static final long MAX_CACHED_WEIGHTS = 250_000;
     /** Access-ordered: iteration starts at the least recently used pair. Guarded by itself. */
     private static final LinkedHashMap<Long, KaldiLinearResampler> CACHE = new LinkedHashMap<>(32, 0.75f, true);
 
@@ -88,7 +90,10 @@ public final class KaldiLinearResampler {
         }
     }
 
-    /** A shared instance for the rate pair, built once (a bounded cache: a service sees a handful of rates). */
+    /**
+     * A shared instance for the rate pair, built once (a bounded cache: a service sees a handful of rates; common
+     * pairs need a few thousand weights, 44.1 kHz to 16 kHz 160 rows of 35).
+     */
     public static KaldiLinearResampler forRates(int inputRateHz, int outputRateHz) {
         Long key = ((long) inputRateHz << 32) | (outputRateHz & 0xffffffffL);
         synchronized (CACHE) {
@@ -99,6 +104,9 @@ public final class KaldiLinearResampler {
         }
         // Built outside the lock: a duplicate build on a race is harmless and cheaper than blocking other rates.
         KaldiLinearResampler built = new KaldiLinearResampler(inputRateHz, outputRateHz);
+        if (weightCount(inputRateHz, outputRateHz) > MAX_CACHED_WEIGHTS) {
+            return built;
+        }
         synchronized (CACHE) {
             CACHE.putIfAbsent(key, built);
             Iterator<Map.Entry<Long, KaldiLinearResampler>> eldest = CACHE.entrySet().iterator();
