@@ -3,6 +3,7 @@ package dev.speakerembedding.model.sherpa;
 import dev.speakerembedding.features.KaldiFbankOptions.WindowType;
 import dev.speakerembedding.model.ModelFormatException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -160,8 +161,15 @@ public record SherpaMetadata(SherpaFamily family, OptionalInt declaredOutputDim,
         return "'" + (value.length() > 80 ? value.substring(0, 80) + "..." : value) + "'";
     }
 
+    /** The file's keys for a message, sorted; at most 20, each cut short. */
     private static String keys(Map<String, String> metadata) {
-        return metadata.isEmpty() ? "none" : String.join(", ", new TreeSet<>(metadata.keySet()));
+        if (metadata.isEmpty()) {
+            return "none";
+        }
+        List<String> sorted = new TreeSet<>(metadata.keySet()).stream()
+                .map(k -> k.length() > 40 ? k.substring(0, 40) + "..." : k).toList();
+        String shown = String.join(", ", sorted.subList(0, Math.min(20, sorted.size())));
+        return sorted.size() > 20 ? shown + " and " + (sorted.size() - 20) + " more" : shown;
     }
 
     /** Looks keys up in the file, then in the family defaults, recording which came from the defaults. */

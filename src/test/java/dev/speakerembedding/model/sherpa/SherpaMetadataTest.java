@@ -217,6 +217,12 @@ class SherpaMetadataTest {
         metadata.put("framework", "x".repeat(5000));
         String message = error(metadata, null);
         assertTrue(message.length() < 400, message);
+        Map<String, String> many = new HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+            many.put("key" + i + "y".repeat(100), "v");
+        }
+        message = error(many, null);
+        assertTrue(message.length() < 1500 && message.contains("and 980 more"), message);
     }
 
     @Test
