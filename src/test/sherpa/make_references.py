@@ -93,8 +93,9 @@ def parse_probe(output, metadata):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        os.remove(os.path.join(OUT, f))
+    for f in os.listdir(OUT):  # README.md stays
+        if f.endswith(".npy") or f == "references.json":
+            os.remove(os.path.join(OUT, f))
     work = tempfile.mkdtemp(prefix="sherpa-refs-")
     for name, (kind, metadata) in build_probe_models.MODELS.items():
         (build_probe_models.general_probe if kind == "general" else build_probe_models.nemo_probe)(
