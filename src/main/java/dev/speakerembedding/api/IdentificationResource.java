@@ -41,6 +41,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/identify")
 @ApplicationScoped
 @ProfileEndpoint
+@ProfileRole.Required(ProfileRole.VERIFY)
 @Tag(name = "speakers", description = "Speaker profiles: enroll, verify")
 public class IdentificationResource {
 

@@ -62,6 +62,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/speakers")
 @ApplicationScoped
 @ProfileEndpoint
+@ProfileRole.Required(ProfileRole.MANAGE)
 @Tag(name = "speakers", description = "Speaker profiles: enroll, verify")
 public class SpeakerResource {
 
@@ -447,6 +448,7 @@ public class SpeakerResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "model_not_ready, saturated or profile_store_unavailable",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @ProfileRole.Required(ProfileRole.VERIFY)
     public ProfileViews.SpeakerVerification verifySpeaker(
             @Parameter(description = ID) @PathParam("id") String id, InputStream body,
             @Parameter(description = "Decision threshold for this request, from -1 to 1 (default VERIFY_THRESHOLD)",
@@ -467,6 +469,7 @@ public class SpeakerResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(hidden = true)
+    @ProfileRole.Required(ProfileRole.VERIFY)
     public ProfileViews.SpeakerVerification verifySpeakerForm(@PathParam("id") String id, List<EntityPart> parts,
                                                               @QueryParam("threshold") String threshold,
                                                               @Context UriInfo uri) throws ProblemException {

@@ -157,6 +157,21 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "PROFILE_DB_RETRY_SECONDS", defaultValue = DEFAULT_PROFILE_DB_RETRY_SECONDS)
     int profileDbRetrySeconds;
 
+    /*
+     * MicroProfile JWT's standard settings (environment: MP_JWT_VERIFY_ISSUER, MP_JWT_VERIFY_PUBLICKEY,
+     * MP_JWT_VERIFY_PUBLICKEY_LOCATION). Liberty's mpJwt feature reads and enforces them; the application reads them
+     * only to know whether JWT authorization is on (any of them set) and to say so at start.
+     */
+    @Inject @ConfigProperty(name = "mp.jwt.verify.issuer")
+    Optional<String> jwtIssuer = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.publickey")
+    Optional<String> jwtPublicKey = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.publickey.location")
+    Optional<String> jwtPublicKeyLocation = Optional.empty();
+
+
     @Inject @ConfigProperty(name = "PROFILE_SYNC_INTERVAL_MS", defaultValue = DEFAULT_PROFILE_SYNC_INTERVAL_MS)
     int profileSyncIntervalMs;
 
@@ -208,6 +223,9 @@ public class ServiceConfig {
         c.dataDir = get.apply("DATA_DIR");
         c.xdgDataHome = get.apply("XDG_DATA_HOME");
         c.profileDbUrl = get.apply("PROFILE_DB_URL");
+        c.jwtIssuer = get.apply("MP_JWT_VERIFY_ISSUER");
+        c.jwtPublicKey = get.apply("MP_JWT_VERIFY_PUBLICKEY");
+        c.jwtPublicKeyLocation = get.apply("MP_JWT_VERIFY_PUBLICKEY_LOCATION");
         c.profileDbRetrySeconds = intSetting(get, "PROFILE_DB_RETRY_SECONDS", DEFAULT_PROFILE_DB_RETRY_SECONDS);
         c.profileSyncIntervalMs = intSetting(get, "PROFILE_SYNC_INTERVAL_MS", DEFAULT_PROFILE_SYNC_INTERVAL_MS);
         c.enrollmentMinSpeechSeconds = Double.parseDouble(get.apply("ENROLLMENT_MIN_SPEECH_SECONDS")
@@ -421,6 +439,32 @@ public class ServiceConfig {
         String[] parts = url.split(":", 3);
         return parts.length >= 2 && parts[0].equals("jdbc") && parts[1].matches("[a-z0-9]{1,20}") ? parts[1]
                 : "(unrecognised PROFILE_DB_URL)";
+    }
+
+    /**
+     * Whether the profile endpoints require a JWT: any of mp.jwt.verify.issuer, .publickey, .publickey.location set.
+     * An issuer alone turns it on too, so a half-done configuration refuses every token instead of leaving the
+     * endpoints to the loopback rule.
+     */
+    public boolean jwtConfigured() {
+        return present(jwtIssuer) || present(jwtPublicKey) || present(jwtPublicKeyLocation);
+    }
+
+    public Optional<String> jwtIssuer() {
+        return jwtIssuer.filter(v -> !v.isBlank());
+    }
+
+    /** Where the verification key comes from, for the start-up log line: never the key itself. */
+    public String jwtKeySource() {
+        if (present(jwtPublicKey)) {
+            return "inline (mp.jwt.verify.publickey)";
+        }
+        return jwtPublicKeyLocation.filter(v -> !v.isBlank()).map(v -> "from " + v)
+                .orElse("(not set: every token is refused)");
+    }
+
+    private static boolean present(Optional<String> value) {
+        return value != null && value.filter(v -> !v.isBlank()).isPresent();
     }
 
     /** Wait between attempts to reach the profile database (at start, and after it was lost). */
