@@ -7,7 +7,7 @@ import java.util.Set;
  * unit-tested without a server. Two modes:
  * <ul>
  *   <li>no JWT configuration: only requests from loopback (the TCP peer's address), with or without a token;</li>
- *   <li>JWT configured: a token verified by the server (Liberty's mpJwt) carrying the operation's role in its
+ *   <li>JWT configured: a token the server verified (signature, issuer, expiry) carrying the operation's role in its
  *       {@code groups} claim, from every address, loopback included: a local process is not trusted more than a
  *       remote one once authorization is on.</li>
  * </ul>
@@ -36,9 +36,10 @@ public final class ProfileAccess {
      * @param verifiedGroups the groups of the token the server verified, or null when none was verified (absent,
      *                       malformed, badly signed, expired, from another issuer)
      * @param required       the role the operation needs
+     * @param rejection      why a token that was sent was not accepted, in words safe to show (never the token)
      */
     public static Decision decide(boolean jwtConfigured, String remoteAddress, boolean bearerSent,
-                                  Set<String> verifiedGroups, ProfileRole required) {
+                                  Set<String> verifiedGroups, ProfileRole required, String rejection) {
         if (!jwtConfigured) {
             return ProfileAuthorizationFilter.isLoopback(remoteAddress) ? Decision.ALLOWED
                     : new Decision(ProblemType.FORBIDDEN, "the speaker profile endpoints answer only requests from "
@@ -46,8 +47,9 @@ public final class ProfileAccess {
         }
         if (verifiedGroups == null) {
             return bearerSent
-                    ? new Decision(ProblemType.UNAUTHORIZED, "the bearer token was not accepted: it must be a JWT "
-                    + "signed by the configured key, from the configured issuer, and not expired",
+                    ? new Decision(ProblemType.UNAUTHORIZED, "the bearer token was not accepted ("
+                    + (rejection == null ? "not verified" : rejection) + "): it must be a JWT signed by the "
+                    + "configured key, from the configured issuer, and not expired",
                     "Bearer realm=\"" + REALM + "\", error=\"invalid_token\"")
                     : new Decision(ProblemType.UNAUTHORIZED, "the speaker profile endpoints need a bearer token "
                     + "(Authorization: Bearer <JWT>)", "Bearer realm=\"" + REALM + "\"");

@@ -1,5 +1,9 @@
 package dev.speakerembedding.api;
 
+import dev.speakerembedding.auth.InvalidKeyConfigurationException;
+import dev.speakerembedding.auth.JwtSettings;
+import dev.speakerembedding.auth.TokenRejectedException;
+import dev.speakerembedding.auth.TokenVerifier;
 import dev.speakerembedding.config.ServiceConfig;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,14 +17,13 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.security.Principal;
 import java.util.Locale;
 import java.util.Set;
 import java.util.logging.Logger;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Private by default: who may call the speaker-profile endpoints ({@link ProfileAccess} decides).
@@ -30,13 +33,12 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * address is the TCP peer's ({@code getRemoteAddr}), never a header a client could write; behind a proxy on the same
  * host every request looks local, which the README says.
  * <p>
- * With {@code mp.jwt.verify.*} configured, Liberty's mpJwt feature verifies the bearer token (signature, issuer,
- * expiry) before the application sees the request, and this filter only reads the outcome: the verified
- * {@link JsonWebToken} principal and its {@code groups}. The profile resources carry no security constraint on
- * purpose: for an unprotected resource Liberty authenticates a token it can verify and otherwise lets the request
- * through unauthenticated instead of answering its own plain 401, so every refusal here is the application's
- * problem+json (401 {@code unauthorized} with a Bearer challenge, 403 {@code forbidden}), and the embedding endpoints,
- * /health and /openapi stay open whatever Authorization header a client sends. Nothing here logs a token.
+ * With MicroProfile JWT's {@code mp.jwt.verify.*} settings, the bearer token is verified here ({@link TokenVerifier})
+ * and its {@code groups} must hold the operation's {@link ProfileRole}, from every address. Not by Liberty's mpJwt
+ * feature: it verifies tokens before the application sees the request, answers its own plain 401 for protected
+ * resources, and on a badly signed token writes an FFDC incident whose text holds the whole token (seen with
+ * 26.0.0.3), in messages.log and in logs/ffdc. Verifying here keeps every refusal problem+json and every token out
+ * of every log; the settings keep their standard names, so a deployment configured for mpJwt works unchanged.
  */
 @Provider
 @ProfileEndpoint
@@ -55,34 +57,74 @@ public class ProfileAuthorizationFilter implements ContainerRequestFilter {
     @Inject
     ServiceConfig config;
 
-    /** Says at start which mode the profile endpoints are in (names and places only, never a key). */
-    void logMode(@Observes @Initialized(ApplicationScoped.class) Object started) {
-        if (!config.jwtConfigured()) {
+    private volatile Verification verification;
+
+    /** The settings read once; the verifier, or why none could be built (then every token is refused). */
+    private record Verification(boolean required, TokenVerifier verifier, String unusable) {
+    }
+
+    /** Builds the verifier at start and says which mode the profile endpoints are in (never a key or token). */
+    void start(@Observes @Initialized(ApplicationScoped.class) Object started) {
+        verification();
+    }
+
+    private Verification verification() {
+        Verification v = verification;
+        if (v != null) {
+            return v;
+        }
+        synchronized (this) {
+            if (verification == null) {
+                verification = build(config.jwtSettings());
+            }
+            return verification;
+        }
+    }
+
+    private static Verification build(JwtSettings settings) {
+        if (!settings.configured()) {
             LOG.info("Speaker profile endpoints: no JWT configuration (mp.jwt.verify.*), so they answer only "
                     + "requests from loopback");
-            return;
+            return new Verification(false, null, null);
         }
-        LOG.info("Speaker profile endpoints: a JWT is required (issuer " + config.jwtIssuer().orElse("(not set)")
-                + ", key " + config.jwtKeySource() + "); roles " + ProfileRole.MANAGE.group() + ", "
-                + ProfileRole.VERIFY.group());
-        if (config.jwtIssuer().isEmpty()) {
-            LOG.warning("mp.jwt.verify.issuer (MP_JWT_VERIFY_ISSUER) is not set: set it to the issuer of the tokens "
-                    + "this service accepts");
+        try {
+            TokenVerifier verifier = new TokenVerifier(settings);
+            LOG.info("Speaker profile endpoints: a JWT is required (issuer " + settings.issuer().orElse("")
+                    + ", key " + settings.keySource() + ", algorithm " + settings.algorithm() + "); roles "
+                    + ProfileRole.MANAGE.group() + ", " + ProfileRole.VERIFY.group());
+            return new Verification(true, verifier, null);
+        } catch (InvalidKeyConfigurationException | IllegalArgumentException e) {
+            LOG.severe("Speaker profile endpoints: JWT authorization is configured but cannot verify any token, so "
+                    + "every request to them is refused: " + e.getMessage());
+            return new Verification(true, null, e.getMessage());
         }
     }
 
     @Override
     public void filter(ContainerRequestContext request) {
-        ProfileAccess.Decision decision = ProfileAccess.decide(config.jwtConfigured(),
-                servletRequest.getRemoteAddr(), bearerSent(request.getHeaderString(HttpHeaders.AUTHORIZATION)),
-                verifiedGroups(request.getSecurityContext().getUserPrincipal()), requiredRole());
+        Verification v = verification();
+        String token = bearerToken(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        Set<String> groups = null;
+        String rejection = null;
+        if (v.required() && token != null) {
+            if (v.verifier() == null) {
+                rejection = "the server's JWT configuration is unusable (its log says why)";
+            } else {
+                try {
+                    groups = v.verifier().verify(token).groups();
+                } catch (TokenRejectedException e) {
+                    rejection = e.getMessage();
+                }
+            }
+        }
+        ProfileAccess.Decision decision = ProfileAccess.decide(v.required(), servletRequest.getRemoteAddr(),
+                token != null, groups, requiredRole(), rejection);
         if (decision.allowed()) {
             return;
         }
-        ProblemException problem = decision.problem().exception(decision.detail());
-        request.abortWith(decision.challenge() == null ? ProblemMappers.toEarlyResponse(problem)
-                : jakarta.ws.rs.core.Response.fromResponse(ProblemMappers.toEarlyResponse(problem))
-                .header(HttpHeaders.WWW_AUTHENTICATE, decision.challenge()).build());
+        Response refusal = ProblemMappers.toEarlyResponse(decision.problem().exception(decision.detail()));
+        request.abortWith(decision.challenge() == null ? refusal
+                : Response.fromResponse(refusal).header(HttpHeaders.WWW_AUTHENTICATE, decision.challenge()).build());
     }
 
     private ProfileRole requiredRole() {
@@ -97,17 +139,14 @@ public class ProfileAuthorizationFilter implements ContainerRequestFilter {
         return onClass == null ? ProfileRole.MANAGE : onClass.value();
     }
 
-    private static Set<String> verifiedGroups(Principal principal) {
-        if (principal instanceof JsonWebToken jwt) {
-            Set<String> groups = jwt.getGroups();
-            return groups == null ? Set.of() : groups;
+    /** The token of an {@code Authorization: Bearer} header, or null. */
+    static String bearerToken(String authorization) {
+        if (authorization == null || authorization.length() <= 7
+                || !authorization.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+            return null;
         }
-        return null;
-    }
-
-    static boolean bearerSent(String authorization) {
-        return authorization != null && authorization.length() > 7
-                && authorization.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ");
+        String token = authorization.substring(7).trim();
+        return token.isEmpty() ? null : token;
     }
 
     /** True only for an IP literal of a loopback address (127.0.0.0/8, ::1); never resolves a name. */

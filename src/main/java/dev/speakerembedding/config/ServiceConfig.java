@@ -1,5 +1,6 @@
 package dev.speakerembedding.config;
 
+import dev.speakerembedding.auth.JwtSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -158,9 +159,10 @@ public class ServiceConfig {
     int profileDbRetrySeconds;
 
     /*
-     * MicroProfile JWT's standard settings (environment: MP_JWT_VERIFY_ISSUER, MP_JWT_VERIFY_PUBLICKEY,
-     * MP_JWT_VERIFY_PUBLICKEY_LOCATION). Liberty's mpJwt feature reads and enforces them; the application reads them
-     * only to know whether JWT authorization is on (any of them set) and to say so at start.
+     * MicroProfile JWT's standard settings, by their standard names (environment: MP_JWT_VERIFY_ISSUER,
+     * MP_JWT_VERIFY_PUBLICKEY, MP_JWT_VERIFY_PUBLICKEY_LOCATION, MP_JWT_VERIFY_AUDIENCES,
+     * MP_JWT_VERIFY_PUBLICKEY_ALGORITHM, MP_JWT_VERIFY_CLOCK_SKEW). Any of the first three set turns JWT
+     * authorization of the profile endpoints on (README "Speaker profiles", Security).
      */
     @Inject @ConfigProperty(name = "mp.jwt.verify.issuer")
     Optional<String> jwtIssuer = Optional.empty();
@@ -170,6 +172,15 @@ public class ServiceConfig {
 
     @Inject @ConfigProperty(name = "mp.jwt.verify.publickey.location")
     Optional<String> jwtPublicKeyLocation = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.audiences")
+    Optional<String> jwtAudiences = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.publickey.algorithm")
+    Optional<String> jwtAlgorithm = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.clock.skew")
+    Optional<String> jwtClockSkewSeconds = Optional.empty();
 
 
     @Inject @ConfigProperty(name = "PROFILE_SYNC_INTERVAL_MS", defaultValue = DEFAULT_PROFILE_SYNC_INTERVAL_MS)
@@ -226,6 +237,9 @@ public class ServiceConfig {
         c.jwtIssuer = get.apply("MP_JWT_VERIFY_ISSUER");
         c.jwtPublicKey = get.apply("MP_JWT_VERIFY_PUBLICKEY");
         c.jwtPublicKeyLocation = get.apply("MP_JWT_VERIFY_PUBLICKEY_LOCATION");
+        c.jwtAudiences = get.apply("MP_JWT_VERIFY_AUDIENCES");
+        c.jwtAlgorithm = get.apply("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM");
+        c.jwtClockSkewSeconds = get.apply("MP_JWT_VERIFY_CLOCK_SKEW");
         c.profileDbRetrySeconds = intSetting(get, "PROFILE_DB_RETRY_SECONDS", DEFAULT_PROFILE_DB_RETRY_SECONDS);
         c.profileSyncIntervalMs = intSetting(get, "PROFILE_SYNC_INTERVAL_MS", DEFAULT_PROFILE_SYNC_INTERVAL_MS);
         c.enrollmentMinSpeechSeconds = Double.parseDouble(get.apply("ENROLLMENT_MIN_SPEECH_SECONDS")
@@ -441,30 +455,25 @@ public class ServiceConfig {
                 : "(unrecognised PROFILE_DB_URL)";
     }
 
-    /**
-     * Whether the profile endpoints require a JWT: any of mp.jwt.verify.issuer, .publickey, .publickey.location set.
-     * An issuer alone turns it on too, so a half-done configuration refuses every token instead of leaving the
-     * endpoints to the loopback rule.
-     */
-    public boolean jwtConfigured() {
-        return present(jwtIssuer) || present(jwtPublicKey) || present(jwtPublicKeyLocation);
+    /** How bearer JWTs are verified; {@link JwtSettings#configured()} says whether they are required at all. */
+    public JwtSettings jwtSettings() {
+        Set<String> audiences = new java.util.TreeSet<>();
+        nonBlank(jwtAudiences).ifPresent(list -> {
+            for (String a : list.split(",")) {
+                if (!a.isBlank()) {
+                    audiences.add(a.trim());
+                }
+            }
+        });
+        Duration skew = nonBlank(jwtClockSkewSeconds).map(v -> Duration.ofSeconds(Long.parseLong(v.trim())))
+                .orElse(JwtSettings.DEFAULT_CLOCK_SKEW);
+        return new JwtSettings(nonBlank(jwtIssuer).map(String::trim), nonBlank(jwtPublicKey),
+                nonBlank(jwtPublicKeyLocation).map(String::trim), Set.copyOf(audiences),
+                nonBlank(jwtAlgorithm).orElse(JwtSettings.DEFAULT_ALGORITHM), skew);
     }
 
-    public Optional<String> jwtIssuer() {
-        return jwtIssuer.filter(v -> !v.isBlank());
-    }
-
-    /** Where the verification key comes from, for the start-up log line: never the key itself. */
-    public String jwtKeySource() {
-        if (present(jwtPublicKey)) {
-            return "inline (mp.jwt.verify.publickey)";
-        }
-        return jwtPublicKeyLocation.filter(v -> !v.isBlank()).map(v -> "from " + v)
-                .orElse("(not set: every token is refused)");
-    }
-
-    private static boolean present(Optional<String> value) {
-        return value != null && value.filter(v -> !v.isBlank()).isPresent();
+    private static Optional<String> nonBlank(Optional<String> value) {
+        return value == null ? Optional.empty() : value.filter(v -> !v.isBlank());
     }
 
     /** Wait between attempts to reach the profile database (at start, and after it was lost). */
