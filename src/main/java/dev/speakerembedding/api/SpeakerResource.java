@@ -53,6 +53,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -62,6 +63,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/speakers")
 @ApplicationScoped
 @ProfileEndpoint
+@SecurityRequirement(name = "bearerJwt")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
 @ProfileRole.Required(ProfileRole.MANAGE)
 @Tag(name = "speakers", description = "Speaker profiles: enroll, verify")
 public class SpeakerResource {
@@ -93,8 +97,6 @@ public class SpeakerResource {
     @APIResponse(responseCode = "201", description = "Created", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProfileViews.Speaker.class)))
     @APIResponse(responseCode = "400", description = "invalid_json, invalid_external_id or invalid_metadata",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "forbidden: not from loopback",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "duplicate_external_id",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
