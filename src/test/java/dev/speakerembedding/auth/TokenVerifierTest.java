@@ -17,6 +17,10 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +30,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +111,35 @@ class TokenVerifierTest {
         assertEquals(Set.of(), new TokenVerifier(new JwtSettings(Optional.of(ISSUER), Optional.of(
                 ec.toPublicJWK().toJSONString()), Optional.empty(), Set.of(), "ES256", Duration.ZERO))
                 .verify(es.serialize()).groups());
+    }
+
+    @Test
+    void aJwksUrlIsFetchedOnceAndTheKeyChosenByKid() throws Exception {
+        RSAKey second = new RSAKeyGenerator(2048).keyID("k2").generate();
+        byte[] jwks = new JWKSet(List.of(key.toPublicJWK(), second.toPublicJWK())).toString()
+                .getBytes(StandardCharsets.UTF_8);
+        AtomicInteger fetches = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/jwks", exchange -> {
+            fetches.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, jwks.length);
+            exchange.getResponseBody().write(jwks);
+            exchange.close();
+        });
+        server.start();
+        try {
+            TokenVerifier v = new TokenVerifier(new JwtSettings(Optional.of(ISSUER), Optional.empty(), Optional.of(
+                    "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks"), Set.of(), "RS256",
+                    Duration.ofSeconds(60)));
+            assertEquals(Set.of("a"), v.verify(sign(key, claims(ISSUER, 600, "a").build())).groups());
+            assertEquals(Set.of("b"), v.verify(sign(second, claims(ISSUER, 600, "b").build())).groups());
+            assertTrue(reason(v, sign(other, claims(ISSUER, 600, "c").build())).contains("signature"),
+                    "k1's id on another key's signature");
+            assertEquals(1, fetches.get(), "the set is cached");
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test
