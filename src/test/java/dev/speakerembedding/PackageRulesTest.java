@@ -31,7 +31,7 @@ class PackageRulesTest {
     private static final String ROOT = "dev.speakerembedding";
     /** Plain Java: unit-testable without a server. (lifecycle, config, health, api and cli adapt it at the edge.) */
     private static final List<String> CORE = List.of("audio", "features", "embedding", "inference", "hub", "files",
-            "model", "profiles");
+            "model", "profiles", "auth");
     /** Any mention of a class of another package: an import, a fully qualified name, a javadoc link. */
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.speakerembedding\\.((?:[a-z][a-z0-9]*\\.)*)"
             + "[A-Z]");

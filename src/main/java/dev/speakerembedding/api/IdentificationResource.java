@@ -35,12 +35,17 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** POST /v1/identify: who among the enrolled profiles is speaking, searched in the in-memory index. */
 @Path("/identify")
 @ApplicationScoped
 @ProfileEndpoint
+@SecurityRequirement(name = "bearerJwt")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@ProfileRole.Required(ProfileRole.VERIFY)
 @Tag(name = "speakers", description = "Speaker profiles: enroll, verify")
 public class IdentificationResource {
 
@@ -83,8 +88,6 @@ public class IdentificationResource {
             schema = @Schema(implementation = ProfileViews.Identification.class)))
     @APIResponse(responseCode = "400", description = "invalid_option (top, threshold, candidates: an empty "
             + "entry or over 1000), invalid_external_id (a candidate no profile could have) or malformed_audio",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "forbidden: not from loopback",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "audio_silent, audio_too_short or audio_too_long",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

@@ -7,7 +7,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "Problem", description = "RFC 9457 problem details (media type application/problem+json). Clients "
         + "branch on `code`, which never changes meaning: malformed_audio, invalid_option, body_read_failed, "
         + "invalid_multipart, invalid_json, bad_request, malformed_id, invalid_external_id, invalid_metadata (400); "
-        + "forbidden (403); not_found, profile_not_found, enrollment_not_found (404); method_not_allowed (405); "
+        + "unauthorized (401, with WWW-Authenticate: Bearer); forbidden (403); not_found, profile_not_found, enrollment_not_found (404); method_not_allowed (405); "
         + "not_acceptable (406); upload_too_slow (408); duplicate_external_id, profile_not_enrolled, model_mismatch (409); "
         + "request_too_large, batch_too_large, metadata_too_large (413); unsupported_media_type, "
         + "unsupported_audio_encoding, unsupported_content_encoding (415); audio_too_short, audio_too_long, audio_silent, invalid_embedding, insufficient_speech (422); "

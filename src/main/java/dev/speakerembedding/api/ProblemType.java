@@ -16,6 +16,7 @@ public enum ProblemType {
     MALFORMED_ID(400, "Malformed id"),
     INVALID_EXTERNAL_ID(400, "Invalid external id"),
     INVALID_METADATA(400, "Invalid metadata"),
+    UNAUTHORIZED(401, "Unauthorized"),
     FORBIDDEN(403, "Forbidden"),
     NOT_FOUND(404, "Not found"),
     PROFILE_NOT_FOUND(404, "Speaker profile not found"),

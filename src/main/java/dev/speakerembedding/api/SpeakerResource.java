@@ -53,6 +53,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -62,6 +63,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/speakers")
 @ApplicationScoped
 @ProfileEndpoint
+@SecurityRequirement(name = "bearerJwt")
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@ProfileRole.Required(ProfileRole.MANAGE)
 @Tag(name = "speakers", description = "Speaker profiles: enroll, verify")
 public class SpeakerResource {
 
@@ -92,8 +97,6 @@ public class SpeakerResource {
     @APIResponse(responseCode = "201", description = "Created", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProfileViews.Speaker.class)))
     @APIResponse(responseCode = "400", description = "invalid_json, invalid_external_id or invalid_metadata",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "forbidden: not from loopback",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "duplicate_external_id",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -448,6 +451,7 @@ public class SpeakerResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "model_not_ready, saturated or profile_store_unavailable",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @ProfileRole.Required(ProfileRole.VERIFY)
     public ProfileViews.SpeakerVerification verifySpeaker(
             @Parameter(description = ID) @PathParam("id") String id, InputStream body,
             @Parameter(description = "Decision threshold for this request, from -1 to 1 (default VERIFY_THRESHOLD)",
@@ -468,6 +472,7 @@ public class SpeakerResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(hidden = true)
+    @ProfileRole.Required(ProfileRole.VERIFY)
     public ProfileViews.SpeakerVerification verifySpeakerForm(@PathParam("id") String id, List<EntityPart> parts,
                                                               @QueryParam("threshold") String threshold,
                                                               @Context UriInfo uri) throws ProblemException {

@@ -1,5 +1,6 @@
 package dev.speakerembedding.config;
 
+import dev.speakerembedding.auth.JwtSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -157,6 +158,31 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "PROFILE_DB_RETRY_SECONDS", defaultValue = DEFAULT_PROFILE_DB_RETRY_SECONDS)
     int profileDbRetrySeconds;
 
+    /*
+     * MicroProfile JWT's standard settings, by their standard names (environment: MP_JWT_VERIFY_ISSUER,
+     * MP_JWT_VERIFY_PUBLICKEY, MP_JWT_VERIFY_PUBLICKEY_LOCATION, MP_JWT_VERIFY_AUDIENCES,
+     * MP_JWT_VERIFY_PUBLICKEY_ALGORITHM, MP_JWT_VERIFY_CLOCK_SKEW). Any of the first three set turns JWT
+     * authorization of the profile endpoints on (README "Speaker profiles", Security).
+     */
+    @Inject @ConfigProperty(name = "mp.jwt.verify.issuer")
+    Optional<String> jwtIssuer = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.publickey")
+    Optional<String> jwtPublicKey = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.publickey.location")
+    Optional<String> jwtPublicKeyLocation = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.audiences")
+    Optional<String> jwtAudiences = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.publickey.algorithm")
+    Optional<String> jwtAlgorithm = Optional.empty();
+
+    @Inject @ConfigProperty(name = "mp.jwt.verify.clock.skew")
+    Optional<String> jwtClockSkewSeconds = Optional.empty();
+
+
     @Inject @ConfigProperty(name = "PROFILE_SYNC_INTERVAL_MS", defaultValue = DEFAULT_PROFILE_SYNC_INTERVAL_MS)
     int profileSyncIntervalMs;
 
@@ -208,6 +234,12 @@ public class ServiceConfig {
         c.dataDir = get.apply("DATA_DIR");
         c.xdgDataHome = get.apply("XDG_DATA_HOME");
         c.profileDbUrl = get.apply("PROFILE_DB_URL");
+        c.jwtIssuer = get.apply("MP_JWT_VERIFY_ISSUER");
+        c.jwtPublicKey = get.apply("MP_JWT_VERIFY_PUBLICKEY");
+        c.jwtPublicKeyLocation = get.apply("MP_JWT_VERIFY_PUBLICKEY_LOCATION");
+        c.jwtAudiences = get.apply("MP_JWT_VERIFY_AUDIENCES");
+        c.jwtAlgorithm = get.apply("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM");
+        c.jwtClockSkewSeconds = get.apply("MP_JWT_VERIFY_CLOCK_SKEW");
         c.profileDbRetrySeconds = intSetting(get, "PROFILE_DB_RETRY_SECONDS", DEFAULT_PROFILE_DB_RETRY_SECONDS);
         c.profileSyncIntervalMs = intSetting(get, "PROFILE_SYNC_INTERVAL_MS", DEFAULT_PROFILE_SYNC_INTERVAL_MS);
         c.enrollmentMinSpeechSeconds = Double.parseDouble(get.apply("ENROLLMENT_MIN_SPEECH_SECONDS")
@@ -421,6 +453,27 @@ public class ServiceConfig {
         String[] parts = url.split(":", 3);
         return parts.length >= 2 && parts[0].equals("jdbc") && parts[1].matches("[a-z0-9]{1,20}") ? parts[1]
                 : "(unrecognised PROFILE_DB_URL)";
+    }
+
+    /** How bearer JWTs are verified; {@link JwtSettings#configured()} says whether they are required at all. */
+    public JwtSettings jwtSettings() {
+        Set<String> audiences = new java.util.TreeSet<>();
+        nonBlank(jwtAudiences).ifPresent(list -> {
+            for (String a : list.split(",")) {
+                if (!a.isBlank()) {
+                    audiences.add(a.trim());
+                }
+            }
+        });
+        Duration skew = nonBlank(jwtClockSkewSeconds).map(v -> Duration.ofSeconds(Long.parseLong(v.trim())))
+                .orElse(JwtSettings.DEFAULT_CLOCK_SKEW);
+        return new JwtSettings(nonBlank(jwtIssuer).map(String::trim), nonBlank(jwtPublicKey),
+                nonBlank(jwtPublicKeyLocation).map(String::trim), Set.copyOf(audiences),
+                nonBlank(jwtAlgorithm).orElse(JwtSettings.DEFAULT_ALGORITHM), skew);
+    }
+
+    private static Optional<String> nonBlank(Optional<String> value) {
+        return value == null ? Optional.empty() : value.filter(v -> !v.isBlank());
     }
 
     /** Wait between attempts to reach the profile database (at start, and after it was lost). */

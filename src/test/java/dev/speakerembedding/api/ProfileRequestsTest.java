@@ -56,11 +56,11 @@ class ProfileRequestsTest {
     @Test
     void onlyLoopbackLiteralsAreLocal() {
         for (String local : new String[] {"127.0.0.1", "127.8.9.10", "::1", "0:0:0:0:0:0:0:1", "[::1]"}) {
-            assertTrue(LoopbackOnlyFilter.isLoopback(local), local);
+            assertTrue(ProfileAuthorizationFilter.isLoopback(local), local);
         }
         for (String remote : new String[] {"10.0.0.1", "192.168.1.5", "::2", "fe80::1", "0.0.0.0", "localhost",
                 "example.com", "", null}) {
-            assertFalse(LoopbackOnlyFilter.isLoopback(remote), String.valueOf(remote));
+            assertFalse(ProfileAuthorizationFilter.isLoopback(remote), String.valueOf(remote));
         }
     }
 

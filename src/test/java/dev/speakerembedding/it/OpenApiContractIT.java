@@ -153,12 +153,21 @@ class OpenApiContractIT {
                     assertNotNull(operation.get(field), where + " has " + field);
                 }
                 assertJsonBodyStandsAlone(where, operation);
+                boolean profileOperation = path.getKey().startsWith("/v1/speakers")
+                        || path.getKey().equals("/v1/identify");
+                assertEquals(profileOperation, String.valueOf(operation.get("security")).contains("bearerJwt"),
+                        where + ": the bearer JWT scheme is on the profile operations and only there");
+                if (profileOperation) {
+                    assertTrue(((Map<?, ?>) operation.get("responses")).keySet().containsAll(List.of("401", "403")),
+                            where + " documents 401 and 403");
+                }
                 @SuppressWarnings("unchecked")
                 Map<String, Map<String, Object>> responses =
                         (Map<String, Map<String, Object>>) operation.get("responses");
                 for (var response : responses.entrySet()) {
                     if (response.getKey().startsWith("4") || response.getKey().startsWith("5")) {
-                        String content = String.valueOf(response.getValue().get("content"));
+                        Map<String, Object> answer = resolve(doc, response.getValue());
+                        String content = String.valueOf(answer.get("content"));
                         assertTrue(content.contains("application/problem+json")
                                 && content.contains("#/components/schemas/Problem"), where + " " + response.getKey());
                     }
@@ -168,6 +177,21 @@ class OpenApiContractIT {
         HttpResponse<String> ui = server.get("/openapi/ui/");
         assertEquals(200, ui.statusCode());
         assertTrue(ui.body().toLowerCase().contains("swagger"), "Swagger UI is served");
+    }
+
+    /** A response, or the shared one in components/responses its $ref names (the profile endpoints' 401, 403). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> resolve(Map<String, Object> doc, Map<String, Object> response) {
+        Object ref = response.get("$ref");
+        if (ref == null) {
+            return response;
+        }
+        String prefix = "#/components/responses/";
+        assertTrue(String.valueOf(ref).startsWith(prefix), "a response $ref into components/responses: " + ref);
+        Map<String, Object> shared = ((Map<String, Map<String, Object>>) ((Map<String, Object>) doc.get("components"))
+                .get("responses")).get(String.valueOf(ref).substring(prefix.length()));
+        assertNotNull(shared, "components/responses has " + ref);
+        return shared;
     }
 
     /**
