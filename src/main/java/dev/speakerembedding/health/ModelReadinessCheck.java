@@ -28,7 +28,7 @@ public class ModelReadinessCheck implements HealthCheck {
     public HealthCheckResponse call() {
         return ModelHealth.response("model-readiness", lifecycle,
                 view -> view.status() != null && view.status().modelLoaded(), b -> {
-                    boolean available = profiles.store().isPresent();
+                    boolean available = profiles.storeAvailable();
                     b.withData("profile_store", available ? "available" : "unavailable");
                     if (!available) {
                         b.withData("profile_store_error", profiles.unavailableReason());

@@ -8,6 +8,7 @@ import dev.speakerembedding.profiles.store.JdbcProfileStore;
 import dev.speakerembedding.profiles.store.ProfileId;
 import dev.speakerembedding.profiles.store.ProfileSchema;
 import dev.speakerembedding.profiles.store.ProfileStore;
+import dev.speakerembedding.profiles.store.ProfileStoreUnavailableException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -56,6 +57,8 @@ public class ProfileLifecycle {
 
     private volatile ProfileStore store;
     private volatile String unavailableReason = "the profile database has not been reached yet";
+    /** Set while the index poller finds the database gone after it was set up; null while it answers. */
+    private volatile String lostReason;
     private volatile IndexSync sync;
     private boolean syncFailing;
     private final Object indexLock = new Object();
@@ -111,6 +114,9 @@ public class ProfileLifecycle {
         try {
             Optional<ModelIdentity> model = currentModel();
             if (model.isEmpty()) {
+                // No index to follow yet; the poll still tells readiness whether the database answers.
+                requireStore().latestChangeSeq();
+                databaseAnswered();
                 return;
             }
             IndexSync s = syncOf(model.get());
@@ -125,18 +131,30 @@ public class ProfileLifecycle {
             }
             s.pruneIfDue().filter(n -> n > 0).ifPresent(n -> LOG.info("Profile change log: " + n
                     + " changes older than " + IndexSync.CHANGE_RETENTION.toDays() + " days pruned"));
-            if (syncFailing) {
-                syncFailing = false;
-                LOG.info("Profile index in step with the profile database again");
-            }
+            databaseAnswered();
+        } catch (ProfileStoreUnavailableException e) {
+            lostReason = "the profile database cannot be used: " + redacted(e.getMessage());
+            logSyncFailure(e);
         } catch (RuntimeException e) {
-            // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
-            String message = "Could not bring the profile index up to date with the profile database (trying again "
-                    + "every " + config.profileSyncInterval().toMillis() + " ms, PROFILE_SYNC_INTERVAL_MS): "
-                    + redacted(e.getMessage());
-            LOG.log(syncFailing ? Level.FINE : Level.WARNING, message);
-            syncFailing = true;
+            logSyncFailure(e);
         }
+    }
+
+    private void databaseAnswered() {
+        lostReason = null;
+        if (syncFailing) {
+            syncFailing = false;
+            LOG.info("Profile index in step with the profile database again");
+        }
+    }
+
+    private void logSyncFailure(RuntimeException e) {
+        // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
+        String message = "Could not bring the profile index up to date with the profile database (trying again "
+                + "every " + config.profileSyncInterval().toMillis() + " ms, PROFILE_SYNC_INTERVAL_MS): "
+                + redacted(e.getMessage());
+        LOG.log(syncFailing ? Level.FINE : Level.WARNING, message);
+        syncFailing = true;
     }
 
     /** The store, once the schema is migrated. */
@@ -144,9 +162,21 @@ public class ProfileLifecycle {
         return Optional.ofNullable(store);
     }
 
-    /** Why {@link #store()} is empty. */
+    /**
+     * Whether the profile database answers: the store is set up and the last poll of it did not find it gone. A
+     * database lost mid-run is seen here within one {@code PROFILE_SYNC_INTERVAL_MS} plus one failed poll (which the
+     * dataSource's connection and socket timeouts bound), and so is its return.
+     */
+    public boolean storeAvailable() {
+        return store != null && lostReason == null;
+    }
+
+    /** Why {@link #storeAvailable()} is false. */
     public String unavailableReason() {
         String reason = unavailableReason;
+        if (reason == null) {
+            reason = lostReason;
+        }
         return reason == null ? "the profile store is available" : reason;
     }
 
