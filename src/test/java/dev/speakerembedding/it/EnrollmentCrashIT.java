@@ -1,6 +1,9 @@
 package dev.speakerembedding.it;
 
 import static dev.speakerembedding.it.ProfilesIT.MIN_SPEECH_SECONDS;
+import static dev.speakerembedding.it.ProfilesIT.PG_HOST;
+import static dev.speakerembedding.it.ProfilesIT.PG_PORT;
+import static dev.speakerembedding.it.ProfilesIT.PG_START_HINT;
 import static dev.speakerembedding.it.ProfilesIT.SPEAKER_A;
 import static dev.speakerembedding.it.ProfilesIT.SPEAKER_B;
 import static dev.speakerembedding.it.ProfilesIT.create;
@@ -27,6 +30,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -36,6 +40,7 @@ import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,19 +52,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Liberty server on the embedded H2 database (the default) killed with SIGKILL while it handles a multipart batch
- * enrollment, at delays spread from well before the batch is written to after its answer: after each kill the
- * database holds the whole batch or none of it. Checked straight in the database file (which opens without repair
- * tools) and through a restarted server on the same DATA_DIR: enrollment rows, the profile's totals and state, the
- * change log (one change per write, seqs without gaps, matching the rows) and the index loaded at start (identify
- * scores exactly the profiles whose batches are stored).
+ * A Liberty server on the embedded H2 database (the default), and one on the machine's PostgreSQL, killed with
+ * SIGKILL while it handles a multipart batch enrollment, at delays from before the batch is written to after its
+ * answer, closing in on the write: after each kill the database holds the whole batch or none of it. Checked
+ * straight in the database (the H2 file opened as it is, by H2 alone: no repair tool) and through a server restarted
+ * on the same DATA_DIR or schema: enrollment rows, the profile's totals and state, the change log (one change per
+ * write, seqs without gaps, matching the rows), the profile row touched only with the batch, and the index loaded
+ * at start (identify scores exactly the profiles whose batches are stored). Prints how many rounds ended each way.
+ * No hook in the product: the kills are timed from outside, as a node losing power would be.
  */
 class EnrollmentCrashIT {
 
     /** Files per batch: enough embedding work that the request lasts long enough to be killed at chosen points. */
     private static final int BATCH = 12;
-    /** Kill delays as fractions of a batch request's measured length, from its body sent to its answer. */
-    private static final double[] KILL_AT = {0.3, 0.7, 0.9, 0.97, 1.0, 1.03, 1.1, 1.5, 3.0};
+    /**
+     * Rounds of kills. The first lands 20 ms after the body is sent (before the write: embedding the files takes
+     * most of the request), the second at four times a whole request's length (after the answer); each of the
+     * others halves the interval between the longest delay that found nothing stored and the shortest that found
+     * the batch stored (or the request answered), so the kills close in on the write itself.
+     */
+    private static final int ROUNDS = 10;
     private static final String BOUNDARY = "crash-batch-boundary";
 
     private static HubStandIn hub;
@@ -163,9 +175,8 @@ class EnrollmentCrashIT {
      * the profile's row was touched exactly when the batch was stored; the change log has no gap. Returns the
      * enrollments found.
      */
-    private static int checkDatabase(Path dataDir, String id) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dataDir.resolve("profiles")
-                + ";IFEXISTS=TRUE", "sa", "")) {
+    private static int checkDatabase(Database database, String id) throws SQLException {
+        try (Connection c = database.open()) {
             int enrollments = count(c, "SELECT COUNT(*) FROM enrollments WHERE profile_id = ?", id);
             assertTrue(enrollments == 0 || enrollments == BATCH, "enrollments " + enrollments + ": the whole batch of "
                     + BATCH + " or none");
@@ -230,11 +241,46 @@ class EnrollmentCrashIT {
         assertEquals(enrolled, named);
     }
 
+    /** The database the killed server wrote to, opened by the test itself. */
+    @FunctionalInterface
+    private interface Database {
+        Connection open() throws SQLException;
+    }
+
     @Test
-    void aServerKilledDuringABatchEnrollmentStoresTheWholeBatchOrNone() throws Exception {
+    void aServerKilledDuringABatchEnrollmentIntoEmbeddedH2StoresTheWholeBatchOrNone() throws Exception {
         Path dataDir = tmp.resolve("data");
-        Path out = tmp.resolve("server");
-        Map<String, String> env = serverEnv(dataDir);
+        // IFEXISTS: the file the server wrote, opened as it is, by H2 alone (no repair or recovery tool).
+        killRounds("h2", serverEnv(dataDir), tmp.resolve("h2-server"), () -> DriverManager.getConnection(
+                "jdbc:h2:file:" + dataDir.resolve("profiles") + ";IFEXISTS=TRUE", "sa", ""));
+    }
+
+    @Test
+    void aServerKilledDuringABatchEnrollmentIntoPostgresqlStoresTheWholeBatchOrNone() throws Exception {
+        String schema = "crash_it_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
+        String admin = "jdbc:postgresql://" + PG_HOST + ":" + PG_PORT + "/test";
+        Database adminDb = () -> DriverManager.getConnection(admin, "postgres", "");
+        try (Connection c = adminDb.open(); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        } catch (SQLException e) {
+            fail("PostgreSQL is not reachable at " + PG_HOST + ":" + PG_PORT + " (database test, user postgres): "
+                    + e.getMessage() + "; " + PG_START_HINT, e);
+        }
+        try {
+            Map<String, String> env = serverEnv(tmp.resolve("pg-data"));
+            env.put("PROFILE_DB_URL", admin + "?currentSchema=" + schema);
+            env.put("PROFILE_DB_USER", "postgres");
+            env.put("PROFILE_DB_PASSWORD", "not-needed-with-trust-auth");
+            killRounds("postgresql", env, tmp.resolve("pg-server"), () -> DriverManager.getConnection(
+                    admin + "?currentSchema=" + schema, "postgres", ""));
+        } finally {
+            try (Connection c = adminDb.open(); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    private void killRounds(String kind, Map<String, String> env, Path out, Database database) throws Exception {
         byte[] body = batchBody();
         Set<String> enrolled = new HashSet<>();
         List<String> rounds = new ArrayList<>();
@@ -243,7 +289,7 @@ class EnrollmentCrashIT {
         int wholeWithoutAnswer = 0;
         LibertyServer s = startWithProfiles(env, out);
         try {
-            // The length of a batch request on a server that just started, as every round's is.
+            // The length of a batch request on a server that just started, as each round's is.
             String calibration = create(s, "{}");
             RawRequest first = new RawRequest(s, calibration, body);
             first.finish();
@@ -252,45 +298,51 @@ class EnrollmentCrashIT {
             enrolled.add(calibration);
             rounds.add("calibration: " + BATCH + " files answered " + requestMs + " ms after the body was sent");
 
-            for (double fraction : KILL_AT) {
+            long noneUpToMs = 0;
+            long wholeFromMs = 4 * requestMs;
+            for (int round = 0; round < ROUNDS; round++) {
+                long delayMs = round == 0 ? 20 : round == 1 ? wholeFromMs : (noneUpToMs + wholeFromMs) / 2;
                 String id = create(s, "{}");
-                long delayMs = Math.round(requestMs * fraction);
                 RawRequest request = new RawRequest(s, id, body);
                 Thread.sleep(Math.max(0, delayMs - (System.nanoTime() - request.sentNanos) / 1_000_000));
-                s.kill();
                 long killedAfterMs = (System.nanoTime() - request.sentNanos) / 1_000_000;
+                s.kill();
                 request.finish();
                 int status = request.status();
+                long answeredAfterMs = request.firstByteNanos.get() == 0 ? -1
+                        : (request.firstByteNanos.get() - request.sentNanos) / 1_000_000;
                 assertFalse(s.isAlive(), "SIGKILL ends the server");
 
-                int stored = checkDatabase(dataDir, id);
+                int stored = checkDatabase(database, id);
                 if (status == 201) {
                     assertEquals(BATCH, stored, "an answered enrollment was stored whole");
                 }
                 if (stored == 0) {
                     none++;
+                    noneUpToMs = Math.max(noneUpToMs, killedAfterMs);
                 } else {
                     whole++;
                     enrolled.add(id);
                     if (status != 201) {
                         wholeWithoutAnswer++;
                     }
+                    wholeFromMs = Math.min(wholeFromMs, answeredAfterMs > 0 ? answeredAfterMs : killedAfterMs);
                 }
                 s = startWithProfiles(env, out);
                 checkProfile(s, id, stored);
                 checkIndex(s, enrolled);
-                rounds.add(String.format("killed %d ms after the body was sent (%.2f of the request): %s, answer %s",
-                        killedAfterMs, fraction, stored == 0 ? "none" : "whole",
-                        status == 0 ? "none" : Integer.toString(status)));
+                rounds.add(String.format("killed %d ms after the body was sent: %s, answer %s", killedAfterMs,
+                        stored == 0 ? "none" : "whole",
+                        status == 0 ? "none" : status + " after " + answeredAfterMs + " ms"));
             }
             assertFalse(s.allLogs().contains("Exception in thread"), "no thread died on restart");
         } finally {
             s.close();
-            rounds.forEach(r -> System.out.println("EnrollmentCrashIT: " + r));
-            System.out.printf("EnrollmentCrashIT: %d rounds, %d none, %d whole (%d of them stored but not answered)%n",
-                    KILL_AT.length, none, whole, wholeWithoutAnswer);
+            rounds.forEach(r -> System.out.println("EnrollmentCrashIT " + kind + ": " + r));
+            System.out.printf("EnrollmentCrashIT %s: %d rounds, %d none, %d whole (%d of them stored but not "
+                    + "answered)%n", kind, ROUNDS, none, whole, wholeWithoutAnswer);
         }
-        assertEquals(KILL_AT.length, none + whole);
+        assertEquals(ROUNDS, none + whole);
         if (none == 0 || whole == 0) {
             fail("every kill landed on one side of the write (" + none + " none, " + whole + " whole): the rounds "
                     + "are meant to land on both");

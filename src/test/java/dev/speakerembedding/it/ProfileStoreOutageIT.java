@@ -62,8 +62,11 @@ class ProfileStoreOutageIT {
 
     private static final String PASSWORD = "outage-password-never-logged";
     private static final String EXTERNAL_ID = "outage-person-a";
-    /** A cut is seen at once (a reset, then a refused connect): a request ends well within a second. */
-    private static final Duration CUT_REQUEST_BOUND = Duration.ofSeconds(3);
+    /**
+     * A cut is seen at once (a reset, then a refused connect), and so is a database the poller found gone: what
+     * remains is the request's own work (an embedding for enroll, verify and identify) on 2 cores other builds share.
+     */
+    private static final Duration CUT_REQUEST_BOUND = Duration.ofSeconds(5);
     /**
      * A request caught by a blackhole waits out the dataSource's timeouts (server.xml): validationTimeout (5 s) on
      * the pooled connection, then socketTimeout (10 s) twice on a new one (with and without TLS), as README "Speaker
