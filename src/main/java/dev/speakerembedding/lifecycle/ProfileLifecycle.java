@@ -31,8 +31,9 @@ import javax.sql.DataSource;
  * <p>The database never holds the server back: the application starts whether or not it answers, the embedding
  * endpoints do not depend on it, and until the schema is migrated the profile endpoints answer 503
  * {@code profile_store_unavailable}. A worker thread tries again every {@code PROFILE_DB_RETRY_SECONDS} until it
- * succeeds; once connected, a database lost later is Liberty's connection pool's to reconnect (each call meanwhile
- * fails with 503 and the next one after its return succeeds).
+ * succeeds. A database lost later is noticed by the index poller below ({@link #storeAvailable()}): readiness then
+ * says so and the profile endpoints answer 503 at once, until a poll succeeds again on a new connection from
+ * Liberty's pool (which has dropped the broken ones).
  *
  * <p>The index holds the unit profile vectors of the profiles enrolled under the serving model. It is built once
  * the model is READY (by the worker, or by the first identification, whichever comes first) and updated at once by
