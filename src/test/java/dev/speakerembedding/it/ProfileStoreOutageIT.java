@@ -134,6 +134,7 @@ class ProfileStoreOutageIT {
                 {"POST", "/v1/speakers/" + a + "/verify", "audio/wav"},
                 {"POST", "/v1/identify", "audio/wav"},
                 {"GET", "/v1/speakers/" + a + "/enrollments", null},
+                {"DELETE", "/v1/speakers/" + a + "/enrollments", null},
         };
         for (String[] r : requests) {
             byte[] body = r[2] == null ? null : r[2].equals("application/json") ? "{}".getBytes() : input(SPEAKER_A);
