@@ -37,7 +37,13 @@ public class ProfileService {
     @Inject
     EmbeddingService embeddings;
 
-    /** The store, or 503 profile_store_unavailable with Retry-After. */
+    /**
+     * The store, or 503 profile_store_unavailable with Retry-After: before the store is set up, and while the index
+     * poller finds the database gone. The latter answers at once instead of letting every request wait out the
+     * driver's timeouts on a database that stopped answering (a network partition holds each request for up to
+     * validationTimeout plus twice socketTimeout, server.xml); the poller keeps trying every
+     * PROFILE_SYNC_INTERVAL_MS and the first poll that succeeds opens the store again.
+     */
     ProfileStore store() throws ProblemException {
         Optional<ProfileStore> store = lifecycle.store();
         if (store.isEmpty()) {
@@ -45,6 +51,11 @@ public class ProfileService {
             throw ProblemType.PROFILE_STORE_UNAVAILABLE.exception("the profile database cannot be used yet; the "
                     + "service keeps trying (the server's log and /health/ready say why)",
                     (int) embeddings.config().profileDbRetry().toSeconds());
+        }
+        if (!lifecycle.storeAvailable()) {
+            throw ProblemType.PROFILE_STORE_UNAVAILABLE.exception("the profile database stopped answering; the "
+                    + "service reconnects by itself (the server's log and /health/ready say why)",
+                    ProfileStoreExceptionMapper.UNAVAILABLE_RETRY_AFTER_SECONDS);
         }
         return store.get();
     }

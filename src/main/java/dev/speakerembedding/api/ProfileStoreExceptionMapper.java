@@ -20,7 +20,7 @@ public class ProfileStoreExceptionMapper implements ExceptionMapper<ProfileStore
 
     private static final Logger LOG = Logger.getLogger(ProfileStoreExceptionMapper.class.getName());
     /** Retry-After of a database that went away: Liberty's pool reconnects on the next request that finds it. */
-    private static final int UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+    static final int UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
     @Override
     public Response toResponse(ProfileStoreException e) {

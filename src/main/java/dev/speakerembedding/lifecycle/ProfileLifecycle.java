@@ -8,6 +8,7 @@ import dev.speakerembedding.profiles.store.JdbcProfileStore;
 import dev.speakerembedding.profiles.store.ProfileId;
 import dev.speakerembedding.profiles.store.ProfileSchema;
 import dev.speakerembedding.profiles.store.ProfileStore;
+import dev.speakerembedding.profiles.store.ProfileStoreUnavailableException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -32,8 +33,9 @@ import javax.sql.DataSource;
  * <p>The database never holds the server back: the application starts whether or not it answers, the embedding
  * endpoints do not depend on it, and until the schema is migrated the profile endpoints answer 503
  * {@code profile_store_unavailable}. A worker thread tries again every {@code PROFILE_DB_RETRY_SECONDS} until it
- * succeeds; once connected, a database lost later is Liberty's connection pool's to reconnect (each call meanwhile
- * fails with 503 and the next one after its return succeeds).
+ * succeeds. A database lost later is noticed by the index poller below ({@link #storeAvailable()}): readiness then
+ * says so and the profile endpoints answer 503 at once, until a poll succeeds again on a new connection from
+ * Liberty's pool (which has dropped the broken ones).
  *
  * <p>The index holds the unit profile vectors of the profiles enrolled under the serving model. It is built once
  * the model is READY (by the worker, or by the first identification, whichever comes first) and updated at once by
@@ -63,6 +65,8 @@ public class ProfileLifecycle {
 
     private volatile ProfileStore store;
     private volatile String unavailableReason = "the profile database has not been reached yet";
+    /** Set while the index poller finds the database gone after it was set up; null while it answers. */
+    private volatile String lostReason;
     private volatile IndexSync sync;
     private boolean syncFailing;
     private final Object indexLock = new Object();
@@ -130,6 +134,9 @@ public class ProfileLifecycle {
         try {
             Optional<ModelIdentity> model = currentModel();
             if (model.isEmpty()) {
+                // No index to follow yet; the poll still tells readiness whether the database answers.
+                requireStore().latestChangeSeq();
+                databaseAnswered();
                 return;
             }
             IndexSync s = syncOf(model.get());
@@ -144,18 +151,30 @@ public class ProfileLifecycle {
             }
             s.pruneIfDue().filter(n -> n > 0).ifPresent(n -> LOG.info("Profile change log: " + n
                     + " changes older than " + IndexSync.CHANGE_RETENTION.toDays() + " days pruned"));
-            if (syncFailing) {
-                syncFailing = false;
-                LOG.info("Profile index in step with the profile database again");
-            }
+            databaseAnswered();
+        } catch (ProfileStoreUnavailableException e) {
+            lostReason = "the profile database cannot be used: " + redacted(e.getMessage());
+            logSyncFailure(e);
         } catch (RuntimeException e) {
-            // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
-            String message = "Could not bring the profile index up to date with the profile database (trying again "
-                    + "every " + config.profileSyncInterval().toMillis() + " ms, PROFILE_SYNC_INTERVAL_MS): "
-                    + redacted(e.getMessage());
-            LOG.log(syncFailing ? Level.FINE : Level.WARNING, message);
-            syncFailing = true;
+            logSyncFailure(e);
         }
+    }
+
+    private void databaseAnswered() {
+        lostReason = null;
+        if (syncFailing) {
+            syncFailing = false;
+            LOG.info("Profile index in step with the profile database again");
+        }
+    }
+
+    private void logSyncFailure(RuntimeException e) {
+        // Store messages name the operation, never a stored value; the cause chain may hold a driver's text.
+        String message = "Could not bring the profile index up to date with the profile database (trying again "
+                + "every " + config.profileSyncInterval().toMillis() + " ms, PROFILE_SYNC_INTERVAL_MS): "
+                + redacted(e.getMessage());
+        LOG.log(syncFailing ? Level.FINE : Level.WARNING, message);
+        syncFailing = true;
     }
 
     /** The store, once the schema is migrated. */
@@ -163,9 +182,21 @@ public class ProfileLifecycle {
         return Optional.ofNullable(store);
     }
 
-    /** Why {@link #store()} is empty. */
+    /**
+     * Whether the profile database answers: the store is set up and the last poll of it did not find it gone. A
+     * database lost mid-run is seen here within one {@code PROFILE_SYNC_INTERVAL_MS} plus one failed poll (which the
+     * dataSource's connection and socket timeouts bound), and so is its return.
+     */
+    public boolean storeAvailable() {
+        return store != null && lostReason == null;
+    }
+
+    /** Why {@link #storeAvailable()} is false. */
     public String unavailableReason() {
         String reason = unavailableReason;
+        if (reason == null) {
+            reason = lostReason;
+        }
         return reason == null ? "the profile store is available" : reason;
     }
 

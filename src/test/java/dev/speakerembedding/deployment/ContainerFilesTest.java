@@ -181,6 +181,11 @@ class ContainerFilesTest {
         }
         assertTrue(defaults.get("PROFILE_DB_URL").startsWith("jdbc:h2:file:${DATA_DIR}/"),
                 "embedded H2 in DATA_DIR by default: " + defaults.get("PROFILE_DB_URL"));
+        // The server's H2 must be opened as the store's tests open it: without WRITE_DELAY=0, a killed server loses
+        // the commits of its last half second.
+        assertEquals("jdbc:h2:file:${DATA_DIR}/" + dev.speakerembedding.profiles.store.EmbeddedDatabase.FILE_NAME
+                + dev.speakerembedding.profiles.store.EmbeddedDatabase.URL_OPTIONS + ";DB_CLOSE_ON_EXIT=FALSE",
+                defaults.get("PROFILE_DB_URL"), "the default URL carries EmbeddedDatabase.URL_OPTIONS");
         Element dataSource = (Element) server.getElementsByTagName("dataSource").item(0);
         assertEquals("jdbc/profiles", dataSource.getAttribute("jndiName"));
         assertEquals("java.sql.Driver", dataSource.getAttribute("type"), "the driver is chosen by the URL");
