@@ -118,7 +118,7 @@ public final class PipelineBenchmark {
              OrtSession bare = env.createSession(info.onnxPath().toString(), sessionOptions(defaults))) {
             for (double seconds : CLIP_SECONDS) {
                 byte[] wav = Clips.mono16k(conformance, seconds);
-                Features feats = features(wav, embedder.model().melCount());
+                Features feats = features(wav, ((dev.speakerembedding.model.speechbrain.SpeechbrainModel) embedder.model()).ecapa().melCount());
                 try (FloorGraph floor = new FloorGraph(params, feats.frames(), defaults.intraOpThreads())) {
                     compare("inproc." + (int) seconds + "s", wav, feats, embedder, bare, floor);
                 }
@@ -151,7 +151,7 @@ public final class PipelineBenchmark {
     /** Pipeline, bare session and MatMul floor, interleaved run by run. */
     private void compare(String key, byte[] wav, Features feats, SpeakerEmbedder embedder, OrtSession bare,
                          FloorGraph floor) throws Exception {
-        long[] shape = {1, feats.frames(), embedder.model().melCount()};
+        long[] shape = {1, feats.frames(), ((dev.speakerembedding.model.speechbrain.SpeechbrainModel) embedder.model()).ecapa().melCount()};
         String input = bare.getInputNames().iterator().next();
         for (int i = 0; i < WARM_UP_RUNS; i++) {
             embedder.embed(wav, EmbeddingOptions.RAW, AudioLimits.UNBOUNDED);
