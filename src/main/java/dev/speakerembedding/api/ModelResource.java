@@ -39,7 +39,8 @@ public class ModelResource {
     @APIResponse(responseCode = "200", description = "The loaded model",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = ModelInfo.class),
-                    examples = @ExampleObject(name = "ecapa", value = ApiExamples.MODEL_INFO)))
+                    examples = {@ExampleObject(name = "ecapa", value = ApiExamples.MODEL_INFO),
+                            @ExampleObject(name = "wespeaker", value = ApiExamples.MODEL_INFO_SHERPA)}))
     @APIResponse(responseCode = "400", description = "invalid_option: this operation takes no query option",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(name = "invalid_option", value = ApiExamples.INVALID_OPTION)))

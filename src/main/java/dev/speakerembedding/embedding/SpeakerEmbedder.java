@@ -54,8 +54,9 @@ public final class SpeakerEmbedder implements AutoCloseable {
     }
 
     /**
-     * {@link #embed} plus the speech {@code voiceActivity} measures on the mono waveform the model's front end takes (an
-     * enrollment's speech duration), decoding and resampling once. The embedding is the one {@link #embed} returns.
+     * {@link #embed} plus the speech {@code voiceActivity} measures on the mono waveform the model's front end takes
+     * (an enrollment's speech duration), decoding and resampling once. The embedding is the one {@link #embed}
+     * returns.
      */
     public MeasuredEmbedding embedMeasured(byte[] wav, EmbeddingOptions options, AudioLimits limits,
                                            EnergyVoiceActivity voiceActivity)

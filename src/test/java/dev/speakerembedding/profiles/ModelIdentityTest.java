@@ -40,7 +40,8 @@ class ModelIdentityTest {
     @Test
     void anOnnxFileIdentityCarriesTheFileHash() {
         String sha = "ab".repeat(32);
-        ModelIdentity id = ModelIdentity.onnxFile("3d-speaker", "csukuangfj/speaker-embedding-models", COMMIT, 192, sha);
+        ModelIdentity id = ModelIdentity.onnxFile("3d-speaker", "csukuangfj/speaker-embedding-models", COMMIT, 192,
+                sha);
         assertEquals("v1;family=3d-speaker;repo=csukuangfj/speaker-embedding-models;commit=" + COMMIT
                 + ";dim=192;norm=raw;precision=fp32;sha256=" + sha, id.key());
         assertEquals(id, ModelIdentity.parse(id.key()));

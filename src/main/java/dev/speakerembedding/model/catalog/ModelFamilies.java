@@ -39,7 +39,8 @@ public final class ModelFamilies {
             String file = modelFile.get();
             if (!file.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
                 throw new IllegalArgumentException("MODEL_FILE is '" + file + "', not an .onnx file; MODEL_FILE names"
-                        + " the sherpa-onnx model file of the repository (speechbrain repositories need no MODEL_FILE)");
+                        + " the sherpa-onnx model file of the repository (speechbrain repositories need no"
+                        + " MODEL_FILE)");
             }
             if (repoFiles.isPresent() && !repoFiles.get().contains(file)) {
                 throw new IllegalArgumentException("MODEL_FILE '" + file + "' is not in the repository; its .onnx "

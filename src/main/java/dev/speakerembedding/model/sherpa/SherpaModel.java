@@ -26,8 +26,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -191,7 +193,7 @@ public final class SherpaModel implements SpeakerModel {
     }
 
     private static String describe(TensorInfo info) {
-        return info.type.toString().toLowerCase(java.util.Locale.ROOT) + " " + Arrays.toString(info.getShape())
+        return info.type.toString().toLowerCase(Locale.ROOT) + " " + Arrays.toString(info.getShape())
                 .replace("-1", "?");
     }
 
@@ -212,10 +214,6 @@ public final class SherpaModel implements SpeakerModel {
 
     private static String cut(String s) {
         return s.length() > MAX_SHOWN_CHARS ? s.substring(0, MAX_SHOWN_CHARS) + "..." : s;
-    }
-
-    public SherpaFrontEnd frontEndOfModel() {
-        return frontEnd;
     }
 
     @Override
@@ -291,7 +289,7 @@ public final class SherpaModel implements SpeakerModel {
                 if (nemo) {
                     feed.put(lengthInput, length);
                 }
-                try (OrtSession.Result result = session.run(feed, java.util.Set.of(embeddingOutput))) {
+                try (OrtSession.Result result = session.run(feed, Set.of(embeddingOutput))) {
                     Optional<OnnxValue> output = result.get(embeddingOutput);
                     if (output.isEmpty() || !(output.get() instanceof OnnxTensor tensor)) {
                         throw new IllegalStateException("session returned no " + embeddingOutput + " tensor");
@@ -364,9 +362,9 @@ public final class SherpaModel implements SpeakerModel {
         f.put("snip_edges", Boolean.toString(o.snipEdges()));
         f.put("low_frequency_hz", Float.toString(o.lowFrequencyHz()));
         f.put("high_frequency_hz", Float.toString(o.highFrequencyHz()));
-        f.put("mel_scale", o.melScale().name().toLowerCase(java.util.Locale.ROOT));
+        f.put("mel_scale", o.melScale().name().toLowerCase(Locale.ROOT));
         f.put("dither", "0");
-        f.put("feature_normalization", m.featureNormalization().name().toLowerCase(java.util.Locale.ROOT));
+        f.put("feature_normalization", m.featureNormalization().name().toLowerCase(Locale.ROOT));
         if (!m.defaultedKeys().isEmpty()) {
             f.put("model_family_defaults", String.join(",", m.defaultedKeys()));
         }

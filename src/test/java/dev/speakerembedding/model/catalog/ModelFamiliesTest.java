@@ -19,8 +19,9 @@ class ModelFamiliesTest {
     static final List<String> SPEECHBRAIN = List.of("hyperparams.yaml", "embedding_model.ckpt",
             "mean_var_norm_emb.ckpt", "classifier.ckpt", "label_encoder.txt", "README.md");
     /** As in csukuangfj/speaker-embedding-models. */
-    static final List<String> SEVERAL = List.of("README.md", "3dspeaker_speech_eres2net_base_sv_zh-cn_3dspeaker_16k.onnx",
-            "wespeaker_en_voxceleb_resnet34.onnx", "nemo_en_titanet_small.onnx");
+    static final List<String> SEVERAL = List.of("README.md",
+            "3dspeaker_speech_eres2net_base_sv_zh-cn_3dspeaker_16k.onnx", "wespeaker_en_voxceleb_resnet34.onnx",
+            "nemo_en_titanet_small.onnx");
 
     static ModelFamily choose(String file, String family, List<String> files) {
         return ModelFamilies.choose(Optional.ofNullable(file), Optional.ofNullable(family),
