@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -182,6 +183,30 @@ class SherpaModelIT {
                 assertMatchesSherpa(family, "speech_espeak_en", reference("speech_espeak_en", model),
                         embedding(server, "speech_espeak_en"));
             }
+        }
+    }
+
+    /** The pre-download script fetches and verifies the one file MODEL_FILE names; an offline server serves it. */
+    @Test
+    void preDownloadedOnnxFileIsServedOffline() throws Exception {
+        Path cache = tmp.resolve("cache-pre");
+        Map<String, String> env = sherpaEnv(cache, "nemo_tiny.onnx");
+        ProcessBuilder pb = new ProcessBuilder("bash", Path.of(System.getProperty("project.root", "."))
+                .resolve("scripts/download-embedding-model.sh").toString());
+        pb.environment().keySet().removeIf(k -> k.startsWith("HF_") || k.startsWith("MODEL_")
+                || k.equals("EMBEDDING_MODEL"));
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", tmp.toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "script finished");
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("nemo model, embedding dimension 192"), output);
+        try (LibertyServer server = startReady(offline(env), tmp.resolve("run-pre"))) {
+            assertEquals("nemo", json(server.get("/v1/model").body()).getString("family"));
+            assertMatchesSherpa("nemo", "speech_espeak_en", reference("speech_espeak_en", "nemo_tiny"),
+                    embedding(server, "speech_espeak_en"));
         }
     }
 
