@@ -31,15 +31,36 @@ final class ApiExamples {
     static final String MODEL_INFO = """
             {"model":"speechbrain/spkrec-ecapa-voxceleb","revision":"main",\
             "commit":"0f99f2d0ebe89ac095bcc5903c4dd8f72b367286","format":"speechbrain-ecapa",\
-            "files":[{"name":"hyperparams.yaml","size_bytes":1920,\
+            "family":"speechbrain-ecapa","files":[{"name":"hyperparams.yaml","size_bytes":1920,\
             "sha256":"9e3e1e5d64f3f0b0a5d3c7a5b4b0e2c0f1a2b3c4d5e6f708192a3b4c5d6e7f80"},\
             {"name":"embedding_model.ckpt","size_bytes":83316686,\
             "sha256":"0575cb64845e6b9a10db9bcb74d5ac32b326b8dc90352671ff1e3e4e8e1d5c4d"}],\
-            "dimension":192,"sample_rate_hz":16000,"device":"cpu","onnxruntime_version":"1.29.0",\
+            "dimension":192,"sample_rate_hz":16000,"metadata":{"n_mels":"80","lin_neurons":"192"},\
+            "front_end":{"channels":"each channel resampled, then averaged","resampler":"torchaudio sinc_interp_hann",\
+            "sample_rate_hz":"16000","features":"speechbrain Fbank","fft_size":"400","hop_length":"160",\
+            "mel_bins":"80","top_db":"80.0","feature_normalization":"sentence mean"},\
+            "device":"cpu","onnxruntime_version":"1.29.0",\
             "loaded_at":"2025-01-31T12:00:00Z","load_seconds":4.2,"conversion":{\
             "onnx_file":"/app/models/.onnx/0575cb64845e6b9a10db9bcb74d5ac32b326b8dc90352671ff1e3e4e8e1d5c4d-ecapa-c1/model.onnx",\
             "onnx_size_bytes":83251234,"checkpoint_sha256":"0575cb64845e6b9a10db9bcb74d5ac32b326b8dc90352671ff1e3e4e8e1d5c4d",\
             "converter_version":1,"converted_at_load":false,"conversion_seconds":0.0},"limits":{\
+            "max_request_bytes":33554432,"min_audio_seconds":0.1,"max_audio_seconds":120.0,"max_batch_size":16,\
+            "verify_threshold":0.25}}""";
+
+    static final String MODEL_INFO_SHERPA = """
+            {"model":"csukuangfj/speaker-embedding-models","revision":"main",\
+            "commit":"6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b","format":"sherpa-onnx","family":"wespeaker",\
+            "files":[{"name":"wespeaker_en_voxceleb_resnet34.onnx","size_bytes":26530309,\
+            "sha256":"7bb2f06e9df17cdf1bef14b1f7b4b2b1d0e8c6a4f2e0d8c6b4a29e8c6a4f2e0d"}],\
+            "dimension":256,"sample_rate_hz":16000,"metadata":{"framework":"wespeaker","language":"English",\
+            "normalize_samples":"0","output_dim":"256","sample_rate":"16000"},\
+            "front_end":{"reference":"sherpa-onnx 1.13.8","channels":"averaged (sherpa-onnx keeps the first)",\
+            "sample_scale":"32768.0","resampler":"Kaldi LinearResample, 6 zeros, tail not flushed",\
+            "sample_rate_hz":"16000","features":"Kaldi fbank","frame_length_ms":"25.0","frame_shift_ms":"10.0",\
+            "mel_bins":"80","window":"povey","remove_dc_offset":"true","preemphasis":"0.97","snip_edges":"false",\
+            "low_frequency_hz":"20.0","high_frequency_hz":"-400.0","mel_scale":"kaldi","dither":"0",\
+            "feature_normalization":"none"},"device":"cpu","onnxruntime_version":"1.29.0",\
+            "loaded_at":"2025-01-31T12:00:00Z","load_seconds":1.3,"limits":{\
             "max_request_bytes":33554432,"min_audio_seconds":0.1,"max_audio_seconds":120.0,"max_batch_size":16,\
             "verify_threshold":0.25}}""";
 

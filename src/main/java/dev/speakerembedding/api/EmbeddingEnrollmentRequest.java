@@ -10,6 +10,7 @@ import jakarta.json.JsonValue;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -26,12 +27,13 @@ import java.util.Set;
 record EmbeddingEnrollmentRequest(float[] embedding, Model model, double durationSeconds, double speechSeconds) {
 
     /** The identity as sent: plain values, since one that is no valid identity is simply not the serving one. */
-    record Model(String family, String repo, String commit, int dimension, String normalization, String precision) {
+    record Model(String family, String repo, String commit, int dimension, String normalization, String precision,
+                 String modelSha256) {
     }
 
     private static final Set<String> FIELDS = Set.of("embedding", "model", "duration_seconds", "speech_seconds");
     private static final Set<String> MODEL_FIELDS =
-            Set.of("family", "repo", "commit", "dimension", "normalization", "precision");
+            Set.of("family", "repo", "commit", "dimension", "normalization", "precision", "model_sha256");
     /** Far above the values of any supported dimension as JSON numbers, far below an audio upload. */
     static final long MAX_BODY_BYTES = 2L * 1024 * 1024;
 
@@ -58,9 +60,11 @@ record EmbeddingEnrollmentRequest(float[] embedding, Model model, double duratio
                     + "dimension, normalization and precision");
         }
         JsonObject m = modelValue.asJsonObject();
-        requireOnly(m, MODEL_FIELDS, "model takes family, repo, commit, dimension, normalization and precision");
+        requireOnly(m, MODEL_FIELDS, "model takes family, repo, commit, dimension, normalization, precision and,"
+                + " for a model served from an ONNX file, model_sha256");
         Model model = new Model(string(m, "family"), string(m, "repo"), string(m, "commit"), integer(m, "dimension"),
-                string(m, "normalization"), string(m, "precision"));
+                string(m, "normalization"), string(m, "precision"),
+                m.containsKey("model_sha256") ? string(m, "model_sha256") : null);
         return new EmbeddingEnrollmentRequest(embedding, model, number(o, "duration_seconds"),
                 number(o, "speech_seconds"));
     }
@@ -85,6 +89,9 @@ record EmbeddingEnrollmentRequest(float[] embedding, Model model, double duratio
         }
         if (!serving.precision().equals(model.precision())) {
             differ.add("precision");
+        }
+        if (!Objects.equals(serving.modelSha256(), model.modelSha256())) {
+            differ.add("model_sha256");
         }
         return differ;
     }

@@ -136,6 +136,11 @@ public class EmbeddingService {
      */
     public List<EmbeddingResult> embedAll(RequestAdmission admission, List<AudioUpload> uploads,
                                           EmbeddingOptions options) throws ProblemException {
+        var model = admission.model().embedder().model();
+        if (options.normalize() && !model.hasEmbeddingNormalization()) {
+            throw ProblemType.INVALID_OPTION.exception("normalize=true applies speechbrain's mean_var_norm_emb; the "
+                    + model.family() + " model being served has none (leave normalize unset or false)");
+        }
         return inOneSlot(admission, uploads, (embedder, wav, limits) -> embedder.embed(wav, options, limits));
     }
 

@@ -4,13 +4,14 @@ import jakarta.json.bind.annotation.JsonbProperty;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 @Schema(name = "ModelInfo", description = "The model being served, where it came from and how it runs",
-        requiredProperties = {"model", "revision", "commit", "format", "files", "dimension", "sample_rate_hz",
-                "device", "onnxruntime_version", "loaded_at", "conversion", "limits"})
-@JsonbPropertyOrder({"model", "revision", "commit", "format", "files", "dimension", "sampleRateHz", "device",
-        "onnxRuntimeVersion", "loadedAt", "loadSeconds", "conversion", "limits"})
+        requiredProperties = {"model", "revision", "commit", "format", "family", "files", "dimension",
+                "sample_rate_hz", "metadata", "front_end", "device", "onnxruntime_version", "loaded_at", "limits"})
+@JsonbPropertyOrder({"model", "revision", "commit", "format", "family", "files", "dimension", "sampleRateHz",
+        "metadata", "frontEnd", "device", "onnxRuntimeVersion", "loadedAt", "loadSeconds", "conversion", "limits"})
 public record ModelInfo(
         @Schema(description = "Repository id (EMBEDDING_MODEL)", example = "speechbrain/spkrec-ecapa-voxceleb")
         String model,
@@ -19,11 +20,18 @@ public record ModelInfo(
         @Schema(description = "The commit the revision resolved to",
                 example = "0f99f2d0ebe89ac095bcc5903c4dd8f72b367286")
         String commit,
-        @Schema(description = "Model format", example = "speechbrain-ecapa") String format,
+        @Schema(description = "Model format: speechbrain-ecapa (a checkpoint converted to ONNX) or sherpa-onnx (an "
+                + "ONNX file served as it is)", example = "speechbrain-ecapa") String format,
+        @Schema(description = "Model family: speechbrain-ecapa, wespeaker, 3d-speaker or nemo",
+                example = "speechbrain-ecapa") String family,
         @Schema(description = "The repository files the model was built from") List<ModelFile> files,
         @Schema(description = "Length of an embedding", example = "192") int dimension,
         @JsonbProperty("sample_rate_hz") @Schema(description = "Sample rate the model expects; audio at other "
                 + "rates is resampled to it", example = "16000") int sampleRateHz,
+        @Schema(description = "The model's own metadata: the ONNX custom metadata of a sherpa-onnx file, the "
+                + "hyperparameters of a speechbrain checkpoint") Map<String, String> metadata,
+        @JsonbProperty("front_end") @Schema(description = "The front-end settings in force: channel mix, "
+                + "resampler, filterbank and normalisation") Map<String, String> frontEnd,
         @Schema(description = "Where inference runs", example = "cpu") String device,
         @JsonbProperty("onnxruntime_version") @Schema(description = "ONNX Runtime version", example = "1.29.0")
         String onnxRuntimeVersion,
@@ -31,7 +39,8 @@ public record ModelInfo(
                 example = "2025-01-31T12:00:00Z") Instant loadedAt,
         @JsonbProperty("load_seconds") @Schema(description = "From the first look at the cache to ready, in "
                 + "seconds (downloads included)", example = "4.2") Double loadSeconds,
-        @Schema(description = "How the checkpoint became an ONNX graph") Conversion conversion,
+        @Schema(description = "How the checkpoint became an ONNX graph; absent for ONNX files served as they are")
+        Conversion conversion,
         @Schema(description = "The request limits in force") Limits limits) {
 
     @Schema(name = "ModelFile", description = "One repository file of the model",

@@ -1,10 +1,7 @@
 package dev.speakerembedding.api;
 
-import dev.speakerembedding.audio.AudioNormalizer;
 import dev.speakerembedding.config.ServiceConfig;
-import dev.speakerembedding.lifecycle.Components;
-import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.SpeakerModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -35,13 +32,15 @@ public class ModelResource {
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(operationId = "getModel", summary = "Describe the model being served",
             description = "The model repository, the revision asked for and the commit it resolved to, every file "
-                    + "with its size and sha256, the embedding dimension, the sample rate the model expects, the "
-                    + "device and ONNX Runtime version, when the model was loaded, how its checkpoint was "
-                    + "converted to ONNX, and the request limits in force. 503 until a model is loaded.")
+                    + "with its size and sha256, the model family, the embedding dimension, the sample rate the model "
+                    + "expects, its metadata and the front-end settings in force, the device and ONNX Runtime "
+                    + "version, when the model was loaded, how a checkpoint was converted to ONNX (speechbrain), "
+                    + "and the request limits in force. 503 until a model is loaded.")
     @APIResponse(responseCode = "200", description = "The loaded model",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = ModelInfo.class),
-                    examples = @ExampleObject(name = "ecapa", value = ApiExamples.MODEL_INFO)))
+                    examples = {@ExampleObject(name = "ecapa", value = ApiExamples.MODEL_INFO),
+                            @ExampleObject(name = "wespeaker", value = ApiExamples.MODEL_INFO_SHERPA)}))
     @APIResponse(responseCode = "400", description = "invalid_option: this operation takes no query option",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(name = "invalid_option", value = ApiExamples.INVALID_OPTION)))
@@ -54,18 +53,18 @@ public class ModelResource {
         QueryOptions.requireKnown(uri.getQueryParameters(), Set.of());
         EmbeddingService.LoadedModel loaded = service.readyModel();
         ServiceConfig config = service.config();
-        EcapaModel model = loaded.embedder().model();
-        ConversionInfo conversion = model.conversion();
+        SpeakerModel model = loaded.embedder().model();
         var status = loaded.status();
         // Everything below was learnt when the model loaded: this answer reads no file, so it costs the same on
         // the first call as on any other, and needs no admission.
-        return new ModelInfo(config.modelId(), config.revision(), loaded.commit(), Components.FORMAT.name(),
-                ModelFiles.describe(model.sourceFiles()), loaded.embedder().dimension(),
-                AudioNormalizer.TARGET_SAMPLE_RATE_HZ, "cpu", model.onnxRuntimeVersion(), status.loadedAt(),
-                status.loadTime() == null ? null : status.loadTime().toMillis() / 1000.0,
-                new ModelInfo.Conversion(conversion.onnxPath().toString(), conversion.onnxSizeBytes(),
-                        conversion.checkpointSha256(), conversion.converterVersion(), conversion.convertedNow(),
-                        conversion.conversionMillis() / 1000.0),
+        ModelInfo.Conversion conversion = model.conversion().map(c -> new ModelInfo.Conversion(c.onnxPath().toString(),
+                c.onnxSizeBytes(), c.checkpointSha256(), c.converterVersion(), c.convertedNow(),
+                c.conversionMillis() / 1000.0)).orElse(null);
+        return new ModelInfo(config.modelId(), config.revision(), loaded.commit(),
+                model.format(), model.family(),
+                ModelFiles.describe(model.sourceFiles()), model.dimension(), model.sampleRateHz(), model.metadata(),
+                model.frontEnd(), "cpu", model.onnxRuntimeVersion(), status.loadedAt(),
+                status.loadTime() == null ? null : status.loadTime().toMillis() / 1000.0, conversion,
                 new ModelInfo.Limits(config.maxRequestBytes(), config.minAudioSeconds(), config.maxAudioSeconds(),
                         config.maxBatchSize(), config.verifyThreshold()));
     }

@@ -70,7 +70,7 @@ public class ProfileService {
 
     /** The identity of {@code model}: what stored vectors made by it carry. */
     ModelIdentity identity(EmbeddingService.LoadedModel model) {
-        return ProfileLifecycle.identity(embeddings.config().modelId(), model.commit(), model.embedder().dimension());
+        return ProfileLifecycle.identity(embeddings.config().modelId(), model.commit(), model.embedder().model());
     }
 
     /** The current model's identity when one is served; else none (a profile's state is then unknown). */

@@ -74,7 +74,7 @@ public final class ProfileViews {
 
     @Schema(name = "ModelIdentity", description = "What made an embedding: every field that changes the numbers",
             requiredProperties = {"family", "repo", "commit", "dimension", "normalization", "precision"})
-    @JsonbPropertyOrder({"family", "repo", "commit", "dimension", "normalization", "precision"})
+    @JsonbPropertyOrder({"family", "repo", "commit", "dimension", "normalization", "precision", "modelSha256"})
     public record ModelIdentityView(
             @Schema(description = "Model family and front end", example = "speechbrain-ecapa") String family,
             @Schema(description = "Hub repository (getModel's model)", example = "speechbrain/spkrec-ecapa-voxceleb")
@@ -84,7 +84,10 @@ public final class ProfileViews {
             @Schema(description = "Values per embedding", example = "192") int dimension,
             @Schema(description = "raw: createEmbeddings with normalize=false; mean_var_norm: normalize=true",
                     enumeration = {"raw", "mean_var_norm"}, example = "raw") String normalization,
-            @Schema(description = "Numeric precision the model ran in", example = "fp32") String precision) {
+            @Schema(description = "Numeric precision the model ran in", example = "fp32") String precision,
+            @JsonbProperty("model_sha256") @Schema(description = "For a model served from one ONNX file "
+                    + "(sherpa-onnx families): the file's sha256 (getModel's files[0].sha256); absent for "
+                    + "speechbrain models") String modelSha256) {
     }
 
     @Schema(name = "EmbeddingEnrollment", description = "An embedding to enroll, the model that made it and the "

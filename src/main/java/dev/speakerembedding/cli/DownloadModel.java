@@ -8,10 +8,11 @@ import dev.speakerembedding.hub.ModelFetcher;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.lifecycle.LoggingDownloadListener;
-import dev.speakerembedding.model.ConversionInfo;
+import dev.speakerembedding.model.ModelFamily;
+import dev.speakerembedding.model.ModelLoadSettings;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
-import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.SpeakerModel;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,9 +33,11 @@ public final class DownloadModel {
 
     static int run(ServiceConfig config) {
         RepoRef ref;
+        ModelFamily family;
         try {
             ref = Components.repoRef(config);
             config.endpoint();
+            family = Components.family(config);
         } catch (HubException | IllegalArgumentException e) {
             System.err.println("Invalid configuration: " + e.getMessage());
             return 2;
@@ -45,18 +48,18 @@ public final class DownloadModel {
         ModelFetcher fetcher = new ModelFetcher(cache, Components.client(config), new LoggingDownloadListener());
         CachedSnapshot snapshot;
         try {
-            snapshot = fetcher.ensure(ref, Components.REPO_FILES, config.offline());
+            snapshot = fetcher.ensure(ref, Components.repoFiles(family.format()), config.offline());
         } catch (HubException e) {
             System.err.println("Download failed: " + e.getMessage());
             return 1;
         }
         ModelRuntimeOptions runtime = Components.runtimeOptions(config);
-        try (EcapaModel model = EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime,
-                Components.sourceFiles(snapshot))) {
-            ConversionInfo conversion = model.conversion();
-            System.out.printf("✓ Model cached and verified: %s@%s (commit %s), %d files, embedding dimension %d%n",
-                    ref.repoId(), ref.revision(), snapshot.commit(), snapshot.files().size(), model.embeddingDimension());
-            System.out.printf("  ONNX graph: %s%n", conversion.onnxPath());
+        try (SpeakerModel model = family.load(snapshot.snapshotDir(), Components.sourceFiles(snapshot),
+                new ModelLoadSettings(config.convertedModelDir(), runtime))) {
+            System.out.printf("✓ Model cached and verified: %s@%s (commit %s), %d files, %s model, embedding "
+                    + "dimension %d%n", ref.repoId(), ref.revision(), snapshot.commit(), snapshot.files().size(),
+                    model.family(), model.dimension());
+            model.conversion().ifPresent(c -> System.out.printf("  ONNX graph: %s%n", c.onnxPath()));
             return 0;
         } catch (ModelFormatException e) {
             System.err.println("The downloaded files are not a usable model: " + e.getMessage());

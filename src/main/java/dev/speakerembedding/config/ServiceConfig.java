@@ -84,6 +84,12 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "MODEL_REVISION", defaultValue = DEFAULT_REVISION)
     String modelRevision;
 
+    @Inject @ConfigProperty(name = "MODEL_FILE")
+    Optional<String> modelFile = Optional.empty();
+
+    @Inject @ConfigProperty(name = "MODEL_FAMILY")
+    Optional<String> modelFamily = Optional.empty();
+
     @Inject @ConfigProperty(name = "DOWNLOAD_CONNECT_TIMEOUT_SECONDS", defaultValue = DEFAULT_CONNECT_TIMEOUT_SECONDS)
     int downloadConnectTimeoutSeconds;
 
@@ -209,6 +215,8 @@ public class ServiceConfig {
         c.hfEndpoint = get.apply("HF_ENDPOINT").orElse(DEFAULT_ENDPOINT);
         c.embeddingModel = get.apply("EMBEDDING_MODEL").orElse(DEFAULT_MODEL);
         c.modelRevision = get.apply("MODEL_REVISION").orElse(DEFAULT_REVISION);
+        c.modelFile = get.apply("MODEL_FILE");
+        c.modelFamily = get.apply("MODEL_FAMILY");
         c.downloadConnectTimeoutSeconds = intSetting(get, "DOWNLOAD_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS);
         c.downloadReadTimeoutSeconds = intSetting(get, "DOWNLOAD_READ_TIMEOUT_SECONDS", DEFAULT_READ_TIMEOUT_SECONDS);
         c.downloadRetries = intSetting(get, "DOWNLOAD_RETRIES", DEFAULT_RETRIES);
@@ -320,6 +328,16 @@ public class ServiceConfig {
 
     public String revision() {
         return modelRevision.trim();
+    }
+
+    /** MODEL_FILE: the .onnx file of the repository to serve when it holds several (blank means unset). */
+    public Optional<String> modelFile() {
+        return modelFile.map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    /** MODEL_FAMILY: wespeaker, 3d-speaker or nemo for an ONNX file without sherpa-onnx metadata (blank: unset). */
+    public Optional<String> modelFamily() {
+        return modelFamily.map(String::trim).filter(v -> !v.isEmpty());
     }
 
     public Duration connectTimeout() {

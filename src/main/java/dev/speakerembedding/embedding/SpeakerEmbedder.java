@@ -1,43 +1,43 @@
 package dev.speakerembedding.embedding;
 
 import dev.speakerembedding.audio.AudioFormatException;
-import dev.speakerembedding.audio.AudioNormalizer;
 import dev.speakerembedding.audio.DecodedAudio;
 import dev.speakerembedding.audio.EnergyVoiceActivity;
-import dev.speakerembedding.audio.Resampler;
 import dev.speakerembedding.audio.WavDecoder;
-import dev.speakerembedding.features.Fbank;
-import dev.speakerembedding.features.FbankOptions;
-import dev.speakerembedding.features.SentenceNormalization;
+import dev.speakerembedding.model.FeatureMatrix;
+import dev.speakerembedding.model.SpeakerModel;
 import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.speechbrain.SpeechbrainModel;
+import java.util.Optional;
 
 /**
- * speechbrain's {@code EncoderClassifier.load_audio} followed by {@code encode_batch} for one file: decode as
- * torchaudio does, resample each channel to 16 kHz and average, Fbank(80), sentence mean normalisation, ECAPA-TDNN.
- * Thread-safe: the model's session is shared, everything else is per call.
+ * One file through the served model's whole pipeline: decode, check, the family's mono signal (speechbrain
+ * resamples each channel to 16 kHz and averages; sherpa-onnx families average at the file's rate), its features,
+ * its session. Thread-safe: the model's session is shared, everything else is per call.
  */
 public final class SpeakerEmbedder implements AutoCloseable {
 
-    /** ECAPA's first convolution reflects 4 frames on each side, which needs at least 5 frames (640 samples). */
-    public static final int MIN_SAMPLES_16K = 640;
+    /** speechbrain ECAPA's minimum (reflection padding of its first convolution). */
+    public static final int MIN_SAMPLES_16K = SpeechbrainModel.MIN_SAMPLES_16K;
 
-    private final EcapaModel model;
-    private final Fbank fbank;
+    private final SpeakerModel model;
 
     /** Takes ownership of {@code model}: closing the embedder closes it. */
-    public SpeakerEmbedder(EcapaModel model) {
+    public SpeakerEmbedder(SpeakerModel model) {
         this.model = model;
-        FbankOptions defaults = FbankOptions.speechbrainDefaults();
-        this.fbank = new Fbank(new FbankOptions(defaults.sampleRateHz(), defaults.fftSize(), defaults.hopLength(),
-                model.melCount(), defaults.topDb(), defaults.minPower()));
     }
 
-    public EcapaModel model() {
+    /** A speechbrain ECAPA model (tests and benchmarks). */
+    public SpeakerEmbedder(EcapaModel model) {
+        this(new SpeechbrainModel(model));
+    }
+
+    public SpeakerModel model() {
         return model;
     }
 
     public int dimension() {
-        return model.embeddingDimension();
+        return model.dimension();
     }
 
     /** Decodes {@code wav}, checks it against {@code limits} and embeds it. */
@@ -48,14 +48,15 @@ public final class SpeakerEmbedder implements AutoCloseable {
         long t1 = System.nanoTime();
         checkDuration(audio, limits);
         checkResamplable(audio.sampleRateHz());
-        float[] mono16k = AudioNormalizer.toMono16k(audio);
+        float[] mono = model.mono(audio.channels(), audio.sampleRateHz());
         long t2 = System.nanoTime();
-        return embedSamples(audio, mono16k, options, t1 - t0, t2 - t1);
+        return embedSamples(audio, mono, options, t1 - t0, t2 - t1);
     }
 
     /**
-     * {@link #embed} plus the speech {@code voiceActivity} measures on the 16 kHz mono waveform the model sees (an
-     * enrollment's speech duration), decoding and resampling once. The embedding is the one {@link #embed} returns.
+     * {@link #embed} plus the speech {@code voiceActivity} measures on the mono waveform the model's front end takes
+     * (an enrollment's speech duration), decoding and resampling once. The embedding is the one {@link #embed}
+     * returns.
      */
     public MeasuredEmbedding embedMeasured(byte[] wav, EmbeddingOptions options, AudioLimits limits,
                                            EnergyVoiceActivity voiceActivity)
@@ -65,32 +66,41 @@ public final class SpeakerEmbedder implements AutoCloseable {
         long t1 = System.nanoTime();
         checkDuration(audio, limits);
         checkResamplable(audio.sampleRateHz());
-        float[] mono16k = AudioNormalizer.toMono16k(audio);
+        float[] mono = model.mono(audio.channels(), audio.sampleRateHz());
         long t2 = System.nanoTime();
-        EmbeddingResult result = embedSamples(audio, mono16k, options, t1 - t0, t2 - t1);
-        return new MeasuredEmbedding(result, voiceActivity.measure(mono16k, AudioNormalizer.TARGET_SAMPLE_RATE_HZ));
+        EmbeddingResult result = embedSamples(audio, mono, options, t1 - t0, t2 - t1);
+        return new MeasuredEmbedding(result, voiceActivity.measure(mono, model.monoRateHz(audio.sampleRateHz())));
     }
 
-    /** Embeds audio already decoded (the benchmark and tests time the stages separately). */
-    public EmbeddingResult embedSamples(DecodedAudio audio, float[] mono16k, EmbeddingOptions options,
+    /**
+     * Embeds audio already decoded (the benchmark and tests time the stages separately).
+     *
+     * @param mono the model's {@link SpeakerModel#mono mono signal} of {@code audio}
+     */
+    public EmbeddingResult embedSamples(DecodedAudio audio, float[] mono, EmbeddingOptions options,
                                         long decodeNanos, long resampleNanos) throws AudioRejectedException {
-        if (mono16k.length < MIN_SAMPLES_16K) {
+        int monoRateHz = model.monoRateHz(audio.sampleRateHz());
+        long minimum = model.minimumSamples(monoRateHz);
+        if (mono.length < minimum) {
             throw new AudioRejectedException(AudioRejectedException.Reason.TOO_SHORT, String.format(
-                    "audio is %.4f s long (%d samples at 16 kHz); at least %d samples (%.3f s) are needed",
-                    audio.durationSeconds(), mono16k.length, MIN_SAMPLES_16K, MIN_SAMPLES_16K / 16000.0));
+                    "audio is %.4f s long (%d samples at %d Hz); at least %d samples (%.3f s) are needed",
+                    audio.durationSeconds(), mono.length, monoRateHz, minimum, minimum / (double) monoRateHz));
         }
-        if (isDigitalSilence(mono16k)) {
+        if (isDigitalSilence(mono)) {
             throw new AudioRejectedException(AudioRejectedException.Reason.SILENCE,
                     "every sample is zero (digital silence): no speaker can be embedded");
         }
+        if (options.normalize() && !model.hasEmbeddingNormalization()) {
+            throw new IllegalArgumentException("normalize=true: the " + model.family() + " model has no embedding "
+                    + "normalisation");
+        }
         long t2 = System.nanoTime();
-        int frames = fbank.frameCount(mono16k.length);
-        float[] feats = SentenceNormalization.subtractMean(fbank.computeDb(mono16k), frames, model.melCount());
+        FeatureMatrix feats = model.features(mono, monoRateHz);
         long t3 = System.nanoTime();
-        float[] embedding = model.embed(feats, frames);
+        float[] embedding = model.embed(feats);
         long t4 = System.nanoTime();
         if (options.normalize()) {
-            embedding = model.applyMeanVarNorm(embedding);
+            embedding = model.normalizeEmbedding(embedding);
         }
         if (options.unitLength()) {
             embedding = unitLength(embedding);
@@ -111,13 +121,10 @@ public final class SpeakerEmbedder implements AutoCloseable {
         }
     }
 
-    private static void checkResamplable(int sampleRateHz) throws AudioFormatException {
-        long taps = Resampler.kernelTaps(sampleRateHz, AudioNormalizer.TARGET_SAMPLE_RATE_HZ);
-        if (taps > Resampler.MAX_KERNEL_TAPS) {
-            throw new AudioFormatException(AudioFormatException.Reason.UNSUPPORTED_ENCODING, String.format(
-                    "sample rate %d Hz shares too few factors with 16000 Hz: resampling would need a %d-tap filter; "
-                            + "use a common rate such as 8000, 11025, 16000, 22050, 32000, 44100 or 48000 Hz",
-                    sampleRateHz, taps));
+    private void checkResamplable(int sampleRateHz) throws AudioFormatException {
+        Optional<String> problem = model.rateProblem(sampleRateHz);
+        if (problem.isPresent()) {
+            throw new AudioFormatException(AudioFormatException.Reason.UNSUPPORTED_ENCODING, problem.get());
         }
     }
 

@@ -15,12 +15,17 @@ import dev.speakerembedding.model.ModelFormat;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.SourceFile;
-import dev.speakerembedding.model.speechbrain.EcapaModel;
+import dev.speakerembedding.model.ModelFamily;
+import dev.speakerembedding.model.ModelLoadSettings;
+import dev.speakerembedding.model.SpeakerModel;
+import dev.speakerembedding.model.ConversionInfo;
+import dev.speakerembedding.model.catalog.ModelFamilies;
 import dev.speakerembedding.model.speechbrain.SpeechbrainEcapa;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -32,11 +37,11 @@ public final class Components {
 
     private static final Logger LOG = Logger.getLogger(Components.class.getName());
 
-    /** The only model format served today: speechbrain ECAPA-TDNN repositories. */
+    /** The default family's format: speechbrain ECAPA-TDNN repositories (EMBEDDING_MODEL's default). */
     public static final ModelFormat FORMAT = SpeechbrainEcapa.FORMAT;
 
     /** The files the hub fetches and verifies for {@link #FORMAT}: the format hands the hub its file list. */
-    public static final RepoFiles REPO_FILES = new RepoFiles(FORMAT.requiredFiles(), FORMAT.optionalFiles());
+    public static final RepoFiles REPO_FILES = repoFiles(FORMAT);
 
     private Components() {
     }
@@ -67,14 +72,30 @@ public final class Components {
                         config.maxConcurrentInferences());
     }
 
+    /** The files the hub fetches and verifies for a family: the family hands the hub its file list. */
+    public static RepoFiles repoFiles(ModelFormat format) {
+        return new RepoFiles(format.requiredFiles(), format.optionalFiles());
+    }
+
+    /**
+     * The family MODEL_FILE and MODEL_FAMILY choose (speechbrain without them).
+     *
+     * @throws IllegalArgumentException when they are invalid or contradict each other
+     */
+    public static ModelFamily family(ServiceConfig config) {
+        return ModelFamilies.choose(config.modelFile(), config.modelFamily(), Optional.empty());
+    }
+
+    /** @throws IllegalArgumentException when MODEL_FILE or MODEL_FAMILY is invalid */
     public static ModelManager modelManager(ServiceConfig config) throws HubException {
-        ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), REPO_FILES, config.offline(),
-                config.retryInitialDelay(), config.retryMaxDelay(), config.workerStallTimeout());
+        ModelFamily family = family(config);
+        ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), repoFiles(family.format()),
+                config.offline(), config.retryInitialDelay(), config.retryMaxDelay(), config.workerStallTimeout());
         HubCache cache = cache(config);
         HubClient client = client(config);
         ModelRuntimeOptions runtime = runtimeOptions(config);
         return new ModelManager(settings, cache, listener -> new ModelFetcher(cache, client, listener),
-                snapshot -> new SpeakerEmbedder(loadModel(snapshot, config, runtime)));
+                snapshot -> new SpeakerEmbedder(loadModel(family, snapshot, config, runtime)));
     }
 
     /**
@@ -83,12 +104,12 @@ public final class Components {
      * read-only, say), the graph is converted into a directory under {@code java.io.tmpdir} instead, so a complete
      * read-only cache still serves.
      */
-    static EcapaModel loadModel(CachedSnapshot snapshot, ServiceConfig config, ModelRuntimeOptions runtime)
-            throws ModelFormatException {
+    public static SpeakerModel loadModel(ModelFamily family, CachedSnapshot snapshot, ServiceConfig config,
+                                         ModelRuntimeOptions runtime) throws ModelFormatException {
         List<SourceFile> files = sourceFiles(snapshot);
         try {
-            return afterConversion(EcapaModel.load(snapshot.snapshotDir(), config.convertedModelDir(), runtime,
-                    files));
+            return afterConversion(family.load(snapshot.snapshotDir(), files,
+                    new ModelLoadSettings(config.convertedModelDir(), runtime)));
         } catch (ModelFormatException e) {
             if (!(e.getCause() instanceof IOException) || Files.isWritable(config.cacheDir())) {
                 throw e;
@@ -96,7 +117,8 @@ public final class Components {
             Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "speaker-embedding-onnx");
             LOG.log(Level.WARNING, "The model cache {0} is read-only and holds no converted graph of this model; converting"
                     + " it into {1} instead ({2})", new Object[] {config.cacheDir(), fallback, e.getMessage()});
-            return afterConversion(EcapaModel.load(snapshot.snapshotDir(), fallback, runtime, files));
+            return afterConversion(family.load(snapshot.snapshotDir(), files, new ModelLoadSettings(fallback,
+                    runtime)));
         }
     }
 
@@ -117,8 +139,8 @@ public final class Components {
      * gives that memory back before any request is served (README "Benchmarks" has the resident memory with and
      * without it).
      */
-    private static EcapaModel afterConversion(EcapaModel model) {
-        if (model.conversion().convertedNow()) {
+    private static SpeakerModel afterConversion(SpeakerModel model) {
+        if (model.conversion().map(ConversionInfo::convertedNow).orElse(false)) {
             HeapRelease.forThisJvm().release();
         }
         return model;

@@ -1,6 +1,7 @@
 package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.model.SpeakerModel;
 import dev.speakerembedding.profiles.EnrollmentPolicy;
 import dev.speakerembedding.profiles.ModelIdentity;
 import dev.speakerembedding.profiles.ProfileIndex;
@@ -208,12 +209,22 @@ public class ProfileLifecycle {
     /** The identity of the model being served, if one is. */
     public Optional<ModelIdentity> currentModel() {
         return models.manager().flatMap(ModelManager::serving)
-                .map(s -> identity(config.modelId(), s.status().commit(), s.embedder().dimension()));
+                .map(s -> identity(config.modelId(), s.status().commit(), s.embedder().model()));
     }
 
     /** What makes the service's stored vectors: the raw (normalize=false) float32 output of the served model. */
     public static ModelIdentity identity(String repoId, String commit, int dimension) {
         return ModelIdentity.speechbrainEcapa(repoId, commit, dimension, ModelIdentity.Normalization.RAW);
+    }
+
+    /**
+     * The identity of {@code model}'s vectors: speechbrain's as it always was; for a model served from an ONNX file,
+     * its family and the file's sha256 too.
+     */
+    public static ModelIdentity identity(String repoId, String commit, SpeakerModel model) {
+        return model.identityFileSha256()
+                .map(sha -> ModelIdentity.onnxFile(model.family(), repoId, commit, model.dimension(), sha))
+                .orElseGet(() -> identity(repoId, commit, model.dimension()));
     }
 
     /**

@@ -22,11 +22,14 @@ import java.util.regex.Pattern;
  * @param dimension     values per vector
  * @param normalization what was done to the model's output before it was stored
  * @param precision     the numeric precision the model ran in, e.g. {@value #FP32}
+ * @param modelSha256   sha256 (hex) of the model file for families served from one ONNX file (sherpa-onnx's), which
+ *                      the key then ends with ({@code ;sha256=<64 hex>}); null for speechbrain, whose key predates it
+ *                      and stays as it was so that stored profiles stay valid
  */
 public record ModelIdentity(String family, String repoId, String commit, int dimension, Normalization normalization,
-                            String precision) {
+                            String precision, String modelSha256) {
 
-    /** The only family today: speechbrain's ECAPA-TDNN checkpoint converted to ONNX. */
+    /** speechbrain's ECAPA-TDNN checkpoint converted to ONNX. */
     public static final String SPEECHBRAIN_ECAPA = "speechbrain-ecapa";
     public static final String FP32 = "fp32";
     /** Bumped when the key's layout changes; keys of another version are refused, never guessed at. */
@@ -38,8 +41,9 @@ public record ModelIdentity(String family, String repoId, String commit, int dim
     private static final Pattern TOKEN = Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
     private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern KEY = Pattern.compile(KEY_VERSION + ";family=([^;]*);repo=([^;]*);commit=([^;]*)"
-            + ";dim=([0-9]{1,6});norm=([^;]*);precision=([^;]*)");
+            + ";dim=([0-9]{1,6});norm=([^;]*);precision=([^;]*)(?:;sha256=([^;]*))?");
 
     /** The vector handed to scoring, before any unit-length scaling. */
     public enum Normalization {
@@ -77,6 +81,22 @@ public record ModelIdentity(String family, String repoId, String commit, int dim
         if (dimension < 1 || dimension > MAX_DIMENSION) {
             throw new IllegalArgumentException("dimension must be in 1.." + MAX_DIMENSION + ", got " + dimension);
         }
+        if (modelSha256 != null) {
+            require(modelSha256, SHA256, "model file sha256 (64 lowercase hexadecimal digits)");
+        }
+    }
+
+    /** An identity without a model file hash (speechbrain's, and any key written before the field existed). */
+    public ModelIdentity(String family, String repoId, String commit, int dimension, Normalization normalization,
+                         String precision) {
+        this(family, repoId, commit, dimension, normalization, precision, null);
+    }
+
+    /** The identity of a model served from one ONNX file of {@code family}, in float32. */
+    public static ModelIdentity onnxFile(String family, String repoId, String commit, int dimension,
+                                         String modelSha256) {
+        return new ModelIdentity(family, repoId, commit, dimension, Normalization.RAW, FP32,
+                Objects.requireNonNull(modelSha256, "modelSha256"));
     }
 
     /** The identity of today's only family in float32. */
@@ -88,7 +108,8 @@ public record ModelIdentity(String family, String repoId, String commit, int dim
     /** The canonical string form: equal identities give equal keys and different ones different keys. */
     public String key() {
         return KEY_VERSION + ";family=" + family + ";repo=" + repoId + ";commit=" + commit + ";dim=" + dimension
-                + ";norm=" + normalization.keyValue() + ";precision=" + precision;
+                + ";norm=" + normalization.keyValue() + ";precision=" + precision
+                + (modelSha256 == null ? "" : ";sha256=" + modelSha256);
     }
 
     /**
@@ -108,7 +129,7 @@ public record ModelIdentity(String family, String repoId, String commit, int dim
                     + ";family=...;repo=...;commit=...;dim=...;norm=...;precision=...");
         }
         return new ModelIdentity(m.group(1), m.group(2), m.group(3), Integer.parseInt(m.group(4)),
-                Normalization.fromKeyValue(m.group(5)), m.group(6));
+                Normalization.fromKeyValue(m.group(5)), m.group(6), m.group(7));
     }
 
     @Override

@@ -50,6 +50,22 @@ class EmbeddingEnrollmentRequestTest {
         assertEquals(List.of(), r.mismatches(SERVING), "the serving model's own identity");
     }
 
+    /** A model served from an ONNX file is also named by the file's sha256. */
+    @Test
+    void anOnnxFileModelComparesTheFileHash() throws Exception {
+        String sha = "ab".repeat(32);
+        ModelIdentity serving = ModelIdentity.onnxFile("wespeaker", "csukuangfj/speaker-embedding-models", COMMIT, 3,
+                sha);
+        String without = model("wespeaker", "csukuangfj/speaker-embedding-models", COMMIT, "3", "raw", "fp32");
+        String with = without.replace("}", ",\"model_sha256\":\"" + sha + "\"}");
+        assertEquals(List.of(), parse(body("[1,2,3]", with, "2", "1")).mismatches(serving));
+        assertEquals(List.of("model_sha256"), parse(body("[1,2,3]", without, "2", "1")).mismatches(serving));
+        assertEquals(List.of("model_sha256"), parse(body("[1,2,3]", with.replace(sha, "cd".repeat(32)), "2", "1"))
+                .mismatches(serving));
+        assertEquals(List.of("model_sha256"), parse(body("[1,2,3]", SAME.replace("}", ",\"model_sha256\":\""
+                + sha + "\"}"), "2", "1")).mismatches(SERVING), "speechbrain identities carry no file hash");
+    }
+
     @Test
     void everyDifferingFieldIsNamed() throws Exception {
         assertEquals(List.of("commit", "normalization"), parse(body("[1,2,3]", model("speechbrain-ecapa",

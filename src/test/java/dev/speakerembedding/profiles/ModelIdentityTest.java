@@ -36,6 +36,23 @@ class ModelIdentityTest {
         assertEquals(ECAPA_RAW, ModelIdentity.parse(ECAPA_RAW.key()));
     }
 
+    /** A model served from one ONNX file names its family and the file's sha256; the key ends with the hash. */
+    @Test
+    void anOnnxFileIdentityCarriesTheFileHash() {
+        String sha = "ab".repeat(32);
+        ModelIdentity id = ModelIdentity.onnxFile("3d-speaker", "csukuangfj/speaker-embedding-models", COMMIT, 192,
+                sha);
+        assertEquals("v1;family=3d-speaker;repo=csukuangfj/speaker-embedding-models;commit=" + COMMIT
+                + ";dim=192;norm=raw;precision=fp32;sha256=" + sha, id.key());
+        assertEquals(id, ModelIdentity.parse(id.key()));
+        assertNotEquals(id, ModelIdentity.onnxFile("3d-speaker", "csukuangfj/speaker-embedding-models", COMMIT, 192,
+                "cd".repeat(32)), "another file of the same commit is another model");
+        assertNotEquals(id, ModelIdentity.onnxFile("wespeaker", "csukuangfj/speaker-embedding-models", COMMIT, 192,
+                sha));
+        assertThrows(IllegalArgumentException.class, () -> ModelIdentity.parse(id.key().replace(sha, "xyz")));
+        assertEquals(null, ModelIdentity.parse(ECAPA_RAW.key()).modelSha256(), "speechbrain's key is unchanged");
+    }
+
     @Test
     void everyFieldThatChangesTheNumbersMakesAnotherIdentity() {
         List<ModelIdentity> others = List.of(

@@ -12,6 +12,7 @@ import dev.speakerembedding.model.ConversionInfo;
 import dev.speakerembedding.model.ConvertedModelStore;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
+import dev.speakerembedding.model.OnnxSessions;
 import dev.speakerembedding.model.SourceFile;
 import dev.speakerembedding.model.onnx.OnnxWriter;
 import java.io.IOException;
@@ -81,12 +82,12 @@ public final class EcapaModel implements AutoCloseable {
                 .filter(file -> file.name().equals(SpeechbrainEcapa.CHECKPOINT_FILE))
                 .map(SourceFile::sha256).findFirst().orElse(null);
         ConversionInfo conversion = convert(snapshotDir, convertedDir, params, checkpointSha256);
-        OrtEnvironment environment = environment();
-        OrtSession session = openSession(environment, conversion.onnxPath(), options);
+        OrtEnvironment environment = OnnxSessions.environment();
+        OrtSession session = OnnxSessions.open(environment, conversion.onnxPath(), options);
         try {
             checkSignature(session, params, conversion.onnxPath());
         } catch (ModelFormatException e) {
-            closeQuietly(session, e);
+            OnnxSessions.closeQuietly(session, e);
             throw e;
         }
         return new EcapaModel(params, normalization, conversion, List.copyOf(sourceFiles), environment, session);
@@ -230,40 +231,6 @@ public final class EcapaModel implements AutoCloseable {
         }
     }
 
-    /** The process-wide environment; never closed here because other sessions in the JVM may share it. */
-    private static OrtEnvironment environment() throws ModelFormatException {
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        try {
-            environment.setTelemetry(false);
-        } catch (OrtException e) {
-            throw new ModelFormatException("ONNX Runtime refused to turn telemetry off: " + e.getMessage(), e);
-        }
-        return environment;
-    }
-
-    private static OrtSession openSession(OrtEnvironment environment, Path onnx, ModelRuntimeOptions options)
-            throws ModelFormatException {
-        try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-            if (options.intraOpThreads() > 0) {
-                sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-            }
-            sessionOptions.setInterOpNumThreads(options.interOpThreads());
-            sessionOptions.setExecutionMode(options.interOpThreads() > 1
-                    ? OrtSession.SessionOptions.ExecutionMode.PARALLEL
-                    : OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            sessionOptions.setOptimizationLevel(switch (options.optimizationLevel()) {
-                case DISABLED -> OrtSession.SessionOptions.OptLevel.NO_OPT;
-                case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
-                case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
-                case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
-            });
-            sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
-            return environment.createSession(onnx.toString(), sessionOptions);
-        } catch (OrtException e) {
-            throw new ModelFormatException(onnx + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
-        }
-    }
-
     /** Guards against a cache entry that is complete but not ours (hand-copied, older layout). */
     private static void checkSignature(OrtSession session, EcapaHyperparams params, Path onnx)
             throws ModelFormatException {
@@ -279,14 +246,6 @@ public final class EcapaModel implements AutoCloseable {
             }
         } catch (OrtException e) {
             throw new ModelFormatException(onnx + ": cannot inspect the session: " + e.getMessage(), e);
-        }
-    }
-
-    private static void closeQuietly(OrtSession session, Exception primary) {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            primary.addSuppressed(e);
         }
     }
 }
