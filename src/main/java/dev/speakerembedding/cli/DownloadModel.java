@@ -8,6 +8,7 @@ import dev.speakerembedding.hub.ModelFetcher;
 import dev.speakerembedding.hub.RepoRef;
 import dev.speakerembedding.lifecycle.Components;
 import dev.speakerembedding.lifecycle.LoggingDownloadListener;
+import dev.speakerembedding.lifecycle.ModelSelection;
 import dev.speakerembedding.model.ModelFamily;
 import dev.speakerembedding.model.ModelLoadSettings;
 import dev.speakerembedding.model.ModelFormatException;
@@ -33,11 +34,11 @@ public final class DownloadModel {
 
     static int run(ServiceConfig config) {
         RepoRef ref;
-        ModelFamily family;
+        ModelSelection selection;
         try {
             ref = Components.repoRef(config);
             config.endpoint();
-            family = Components.family(config);
+            selection = Components.selection(config);
         } catch (HubException | IllegalArgumentException e) {
             System.err.println("Invalid configuration: " + e.getMessage());
             return 2;
@@ -47,11 +48,17 @@ public final class DownloadModel {
         HubCache cache = Components.cache(config);
         ModelFetcher fetcher = new ModelFetcher(cache, Components.client(config), new LoggingDownloadListener());
         CachedSnapshot snapshot;
+        ModelFamily family;
         try {
-            snapshot = fetcher.ensure(ref, Components.repoFiles(family.format()), config.offline());
+            ModelSelection.Selected selected = selection.acquire(fetcher);
+            snapshot = selected.snapshot();
+            family = selected.family();
         } catch (HubException e) {
             System.err.println("Download failed: " + e.getMessage());
             return 1;
+        } catch (ModelFormatException e) {
+            System.err.println("The repository holds no model to serve: " + e.getMessage());
+            return 3;
         }
         ModelRuntimeOptions runtime = Components.runtimeOptions(config);
         try (SpeakerModel model = family.load(snapshot.snapshotDir(), Components.sourceFiles(snapshot),

@@ -120,6 +120,45 @@ public final class HubCache {
         return resolveCommit(ref).flatMap(commit -> snapshotAt(ref, commit, repoFiles));
     }
 
+    /**
+     * The files present in the cached snapshot {@code ref} resolves to (huggingface_hub's layout:
+     * {@code snapshots/{commit}/...}), as the Hub would list them; empty when no snapshot is cached for it. A link whose
+     * blob is gone does not count. Reads no content.
+     */
+    public Optional<RepoListing> cachedListing(RepoRef ref) {
+        Optional<String> commit = resolveCommit(ref);
+        if (commit.isEmpty()) {
+            return Optional.empty();
+        }
+        Path snapshotDir;
+        try {
+            snapshotDir = snapshotDir(ref, commit.get());
+        } catch (UnsafeNameException e) {
+            return Optional.empty();
+        }
+        if (!Files.isDirectory(snapshotDir)) {
+            return Optional.empty();
+        }
+        List<String> files = new ArrayList<>();
+        try (java.util.stream.Stream<Path> paths = Files.walk(snapshotDir)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                String name = snapshotDir.relativize(path).toString().replace('\\', '/');
+                if (!name.isEmpty() && Files.isRegularFile(path)) {
+                    try {
+                        Names.validateFilename(name);
+                        files.add(name);
+                    } catch (UnsafeNameException e) {
+                        LOG.log(Level.FINE, "Ignoring {0} in {1}: {2}", new Object[] {name, snapshotDir, e.getMessage()});
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.log(Level.WARNING, "Cannot list the cached snapshot {0}: {1}", new Object[] {snapshotDir, e.getMessage()});
+            return Optional.empty();
+        }
+        return Optional.of(new RepoListing(ref, commit.get(), files));
+    }
+
     /** Fast check for a health endpoint: the required files are present (not hashed). */
     public boolean isComplete(RepoRef ref, RepoFiles repoFiles) {
         return find(ref, repoFiles).isPresent();

@@ -1,6 +1,8 @@
 package dev.speakerembedding.hub;
 
 import dev.speakerembedding.files.FileDigests;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,6 +45,8 @@ public final class HubClient {
 
     private static final int MAX_REDIRECTS = 10;
     private static final int BUFFER_BYTES = 1 << 16;
+    // A listing of tens of thousands of files stays well under this; a bigger answer is not the Hub's.
+    static final int MAX_LISTING_BYTES = 64 << 20;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     static final String USER_AGENT = "speaker-embedding/" + version() + "; java/" + Runtime.version().feature();
 
@@ -74,6 +78,62 @@ public final class HubClient {
         Names.validateFilename(filename);
         return URI.create(settings.endpoint() + "/" + ref.repoId() + "/resolve/" + Names.quote(ref.revision(), "")
                 + "/" + Names.quote(filename, "/"));
+    }
+
+    /** huggingface_hub's model_info URL: {@code {endpoint}/api/models/{repo_id}/revision/{revision}}, revision quoted entirely. */
+    public URI listingUrl(RepoRef ref) {
+        return URI.create(settings.endpoint() + "/api/models/" + ref.repoId() + "/revision/"
+                + Names.quote(ref.revision(), ""));
+    }
+
+    /**
+     * The repository's files at {@code ref}'s revision and the commit it resolves to, as huggingface_hub's
+     * {@code model_info} reads them: one GET, retried like a HEAD, the token sent to the endpoint only; a redirect on
+     * the endpoint (a renamed repository) is followed, one off it is refused.
+     */
+    public RepoListing listFiles(RepoRef ref) throws HubException {
+        URI url = listingUrl(ref);
+        return withRetries("GET " + redact(url), () -> listOnce(ref, url));
+    }
+
+    private RepoListing listOnce(RepoRef ref, URI url) throws HubException {
+        URI current = url;
+        for (int hop = 0; ; hop++) {
+            HttpRequest request = request(current).header("Accept", "application/json").GET().build();
+            HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(request, BODY_ON_SUCCESS);
+            int status = response.statusCode();
+            if (isRedirect(status)) {
+                URI target = resolveLocation(current, response.headers().firstValue("Location").orElse(null));
+                if (!origin(target).equals(endpointOrigin)) {
+                    throw new HubException("The Hub redirected the file list request " + redact(url) + " to another"
+                            + " host (" + redact(target) + "); not followed: check HF_ENDPOINT");
+                }
+                if (hop >= MAX_REDIRECTS) {
+                    throw new HubException("Too many redirects for " + redact(url));
+                }
+                current = target;
+                continue;
+            }
+            if (status != 200) {
+                throw failure(status, response.headers(), current, ref, "(the file list)");
+            }
+            ByteArrayOutputStream json = new ByteArrayOutputStream();
+            try (TimedBodyStream body = TimedBodyStream.of(response.body(), settings.readTimeout())) {
+                byte[] buffer = new byte[BUFFER_BYTES];
+                int n;
+                while ((n = body.read(buffer, 0, buffer.length)) != -1) {
+                    if (json.size() + n > MAX_LISTING_BYTES) {
+                        throw new HubUnavailableException("The answer for " + redact(current) + " is larger than "
+                                + MAX_LISTING_BYTES + " bytes: not the Hub's model info; check HF_ENDPOINT", null);
+                    }
+                    json.write(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                throw new RetryableFailure("connection lost while reading " + redact(current) + ": " + describe(e),
+                        e, null);
+            }
+            return RepoListing.fromModelInfo(ref, new ByteArrayInputStream(json.toByteArray()), redact(url));
+        }
     }
 
     /**

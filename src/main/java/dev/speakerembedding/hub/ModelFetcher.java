@@ -75,6 +75,30 @@ public final class ModelFetcher {
         return fetch(ref, files, null);
     }
 
+    /** The files of the snapshot cached for {@code ref}, without any network request; empty when none is cached. */
+    public Optional<RepoListing> cachedListing(RepoRef ref) {
+        return cache.cachedListing(ref);
+    }
+
+    /**
+     * The repository's files at {@code ref}: online from the Hub (one request); offline from the cached snapshot, as
+     * huggingface_hub's offline mode sees the repository.
+     *
+     * @throws OfflineCacheMissException offline, when no snapshot of {@code ref} is cached
+     */
+    public RepoListing listFiles(RepoRef ref, boolean offline) throws HubException {
+        if (offline || client == null) {
+            Optional<RepoListing> cached = cache.cachedListing(ref);
+            if (cached.isEmpty()) {
+                throw offlineMiss(ref, null);
+            }
+            return cached.get();
+        }
+        LOG.log(Level.INFO, "Listing the files of {0} (revision {1}) on {2}",
+                new Object[] {ref.repoId(), ref.revision(), client.settings().endpoint()});
+        return client.listFiles(ref);
+    }
+
     private CachedSnapshot fetch(RepoRef ref, RepoFiles files, String pinnedCommit) throws HubException {
         LOG.log(Level.INFO, "Fetching model {0} (revision {1}) from {2} into {3}",
                 new Object[] {ref.repoId(), ref.revision(), client.settings().endpoint(), cache.cacheDir()});
@@ -191,6 +215,8 @@ public final class ModelFetcher {
         String state;
         if (commit.isEmpty()) {
             state = "no snapshot for revision " + ref.revision();
+        } else if (files == null) {
+            state = "no snapshot directory for commit " + commit.get();
         } else {
             List<String> missing = new ArrayList<>();
             for (String file : files.required()) {

@@ -19,13 +19,11 @@ import dev.speakerembedding.model.ModelFamily;
 import dev.speakerembedding.model.ModelLoadSettings;
 import dev.speakerembedding.model.SpeakerModel;
 import dev.speakerembedding.model.ConversionInfo;
-import dev.speakerembedding.model.catalog.ModelFamilies;
 import dev.speakerembedding.model.speechbrain.SpeechbrainEcapa;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -78,24 +76,28 @@ public final class Components {
     }
 
     /**
-     * The family MODEL_FILE and MODEL_FAMILY choose (speechbrain without them).
+     * How the family is found: named by MODEL_FILE, else from the repository's file list (see {@link ModelSelection}).
      *
-     * @throws IllegalArgumentException when they are invalid or contradict each other
+     * @throws IllegalArgumentException when MODEL_FILE or MODEL_FAMILY is invalid or they contradict each other
      */
-    public static ModelFamily family(ServiceConfig config) {
-        return ModelFamilies.choose(config.modelFile(), config.modelFamily(), Optional.empty());
+    public static ModelSelection selection(ServiceConfig config) throws HubException {
+        return new ModelSelection(repoRef(config), config.modelFile(), config.modelFamily(), config.offline());
     }
 
     /** @throws IllegalArgumentException when MODEL_FILE or MODEL_FAMILY is invalid */
     public static ModelManager modelManager(ServiceConfig config) throws HubException {
-        ModelFamily family = family(config);
-        ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), repoFiles(family.format()),
+        ModelSelection selection = selection(config);
+        ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), selection.initialFiles(),
                 config.offline(), config.retryInitialDelay(), config.retryMaxDelay(), config.workerStallTimeout());
         HubCache cache = cache(config);
         HubClient client = client(config);
         ModelRuntimeOptions runtime = runtimeOptions(config);
-        return new ModelManager(settings, cache, listener -> new ModelFetcher(cache, client, listener),
-                snapshot -> new SpeakerEmbedder(loadModel(family, snapshot, config, runtime)));
+        return ModelManager.acquiring(settings, cache, listener -> new ModelFetcher(cache, client, listener),
+                fetcher -> {
+                    ModelSelection.Selected selected = selection.acquire(fetcher);
+                    return new ModelManager.Acquired(selected.files(), selected.snapshot(),
+                            snapshot -> new SpeakerEmbedder(loadModel(selected.family(), snapshot, config, runtime)));
+                });
     }
 
     /**

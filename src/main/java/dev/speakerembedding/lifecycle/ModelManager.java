@@ -41,8 +41,26 @@ public final class ModelManager implements AutoCloseable {
     }
 
     /**
+     * Brings the model's files into the cache, verified, and says how to load them: when the configuration does not
+     * name the files, finding them (a listing of the repository) is part of the attempt, retried with it.
+     */
+    @FunctionalInterface
+    public interface Acquirer {
+        Acquired acquire(ModelFetcher fetcher) throws HubException, ModelFormatException;
+    }
+
+    /**
+     * @param files    the files the model is made of, which the probes then look for in the cache
+     * @param snapshot those files, verified
+     * @param loader   how they become the serving embedder
+     */
+    public record Acquired(RepoFiles files, CachedSnapshot snapshot, Loader loader) {
+    }
+
+    /**
      * @param ref               the repository and revision to serve
-     * @param files             which files of the repository the model needs
+     * @param files             which files of the repository the model needs (until an {@link Acquirer} finds
+     *                          others)
      * @param offline           HF_HUB_OFFLINE: never touch the network
      * @param retryInitialDelay first wait after a recoverable failure
      * @param retryMaxDelay     the cap of the doubling waits
@@ -81,7 +99,9 @@ public final class ModelManager implements AutoCloseable {
     private final Settings settings;
     private final HubCache cache;
     private final ModelFetcher fetcher;
-    private final Loader loader;
+    private final Acquirer acquirer;
+    /** The files the model is made of: {@link Settings#files()} until an acquisition says otherwise. */
+    private volatile RepoFiles servedFiles;
     private final AtomicReference<LifecycleStatus> status = new AtomicReference<>(LifecycleStatus.initial());
     private final AtomicReference<Serving> serving = new AtomicReference<>();
     private final Object sleeper = new Object();
@@ -101,10 +121,23 @@ public final class ModelManager implements AutoCloseable {
      */
     public ModelManager(Settings settings, HubCache cache, Function<DownloadListener, ModelFetcher> fetcherFactory,
                         Loader loader) {
+        this(fetcher -> new Acquired(settings.files(), fetcher.ensure(settings.ref(), settings.files(),
+                settings.offline()), loader), settings, cache, fetcherFactory);
+    }
+
+    /** As the constructor, with the files found (and how to load them) by {@code acquirer} at each attempt. */
+    public static ModelManager acquiring(Settings settings, HubCache cache,
+                                         Function<DownloadListener, ModelFetcher> fetcherFactory, Acquirer acquirer) {
+        return new ModelManager(acquirer, settings, cache, fetcherFactory);
+    }
+
+    private ModelManager(Acquirer acquirer, Settings settings, HubCache cache,
+                         Function<DownloadListener, ModelFetcher> fetcherFactory) {
         this.settings = settings;
         this.cache = cache;
         this.fetcher = fetcherFactory.apply(trackingListener(new LoggingDownloadListener()));
-        this.loader = loader;
+        this.acquirer = acquirer;
+        this.servedFiles = settings.files();
     }
 
     /** Starts the worker thread; returns at once. */
@@ -141,7 +174,7 @@ public final class ModelManager implements AutoCloseable {
     /** All required files are present in the cache (no hashing: cheap enough for every probe). */
     public boolean modelCached() {
         try {
-            return cache.isComplete(settings.ref(), settings.files());
+            return cache.isComplete(settings.ref(), servedFiles);
         } catch (RuntimeException e) {
             return false;
         }
@@ -193,11 +226,13 @@ public final class ModelManager implements AutoCloseable {
             status.updateAndGet(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(),
                     null, null, null, attemptNumber));
             try {
-                CachedSnapshot snapshot = fetcher.ensure(settings.ref(), settings.files(), settings.offline());
+                Acquired acquired = acquirer.acquire(fetcher);
+                CachedSnapshot snapshot = acquired.snapshot();
+                servedFiles = acquired.files();
                 progressed(Duration.ZERO);
                 status.updateAndGet(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(),
                         null, null, null, attemptNumber));
-                SpeakerEmbedder loaded = loader.load(snapshot);
+                SpeakerEmbedder loaded = acquired.loader().load(snapshot);
                 if (closed) {
                     loaded.close();
                     return;

@@ -41,6 +41,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SherpaModelIT {
 
     static final String REPO = "conformance/sherpa-speaker-models";
+    /** One .onnx file beside other files, as WeSpeaker's and 3D-Speaker's own repositories are. */
+    static final String ONE_ONNX_REPO = "conformance/one-wespeaker-model";
+    static final String TWO_ONNX_REPO = "conformance/two-speaker-models";
     static final Path MODELS = Npy.conformanceDir().resolve("sherpa/models");
     static final List<String> INPUTS = List.of("speech_espeak_en", "speech_44k1_s16_stereo", "speech_8k_s16_mono",
             "chirp_1s");
@@ -60,6 +63,11 @@ class SherpaModelIT {
         files.put("bad_output_dim.onnx", withOutputDim(files.get("wespeaker_tiny.onnx"), "256", "255"));
         files.put("README.md", "small random-weight models for tests\n".getBytes(StandardCharsets.UTF_8));
         hub.addRepo(REPO, null, files, false);
+        byte[] readme = "small random-weight model for tests\n".getBytes(StandardCharsets.UTF_8);
+        hub.addRepo(ONE_ONNX_REPO, null, Map.of("wespeaker_tiny.onnx", files.get("wespeaker_tiny.onnx"),
+                "README.md", readme, "config.yaml", "model: resnet\n".getBytes(StandardCharsets.UTF_8)), false);
+        hub.addRepo(TWO_ONNX_REPO, null, Map.of("wespeaker_tiny.onnx", files.get("wespeaker_tiny.onnx"),
+                "nemo/nemo_tiny.onnx", files.get("nemo_tiny.onnx"), "README.md", readme), false);
         references = new ObjectMapper().readTree(MODELS.resolve("embeddings.json").toFile());
     }
 
@@ -95,6 +103,19 @@ class SherpaModelIT {
         // The model's own minimum (not MIN_AUDIO_SECONDS) is what the too-short request meets.
         env.put("MIN_AUDIO_SECONDS", "0.001");
         return env;
+    }
+
+    /** No MODEL_FILE: the repository's file list decides. */
+    static Map<String, String> listedEnv(Path cache, String repo) {
+        Map<String, String> env = sherpaEnv(cache, "unused.onnx");
+        env.remove("MODEL_FILE");
+        env.put("EMBEDDING_MODEL", repo);
+        return env;
+    }
+
+    static long requestsFor(String repo, String pathPart) {
+        return hub.requests(HubStandIn.HUB).stream().filter(r -> r.path().contains(repo) && r.path().contains(pathPart))
+                .count();
     }
 
     static float[] reference(String input, String model) {
@@ -208,6 +229,52 @@ class SherpaModelIT {
             assertMatchesSherpa("nemo", "speech_espeak_en", reference("speech_espeak_en", "nemo_tiny"),
                     embedding(server, "speech_espeak_en"));
         }
+    }
+
+    /**
+     * Without MODEL_FILE, speechbrain's files are asked for first (hyperparams.yaml: 404), then the repository is
+     * listed once and its only .onnx file served; an offline restart finds it in the cached snapshot.
+     */
+    @Test
+    void theOnlyOnnxFileIsFoundByItselfAndServedOfflineAfterwards() throws Exception {
+        Path cache = tmp.resolve("cache-listed");
+        Map<String, String> env = listedEnv(cache, ONE_ONNX_REPO);
+        try (LibertyServer server = startReady(env, tmp.resolve("run-listed"))) {
+            JsonObject info = json(server.get("/v1/model").body());
+            assertEquals("wespeaker", info.getString("family"));
+            JsonArray files = info.getJsonArray("files");
+            assertEquals(1, files.size());
+            assertEquals("wespeaker_tiny.onnx", files.getJsonObject(0).getString("name"));
+            assertEquals(references.get("modelSha256").get("wespeaker_tiny.onnx").asText(),
+                    files.getJsonObject(0).getString("sha256"));
+            assertMatchesSherpa("wespeaker", "speech_espeak_en", reference("speech_espeak_en", "wespeaker_tiny"),
+                    embedding(server, "speech_espeak_en"));
+            assertTrue(json(server.get("/v1/status").body()).getBoolean("model_cached"), "the listed file is cached");
+        }
+        assertEquals(1, requestsFor(ONE_ONNX_REPO, "/api/models/"), "listed once");
+        assertEquals(1, requestsFor(ONE_ONNX_REPO, "/resolve/main/hyperparams.yaml"), "speechbrain's files first");
+        assertEquals(0, requestsFor(ONE_ONNX_REPO, "README.md"), "only the model file is fetched");
+        long before = hub.requests().size();
+        try (LibertyServer server = startReady(offline(env), tmp.resolve("offline-listed"))) {
+            assertEquals("wespeaker", json(server.get("/v1/model").body()).getString("family"));
+            assertMatchesSherpa("wespeaker", "chirp_1s", reference("chirp_1s", "wespeaker_tiny"),
+                    embedding(server, "chirp_1s"));
+        }
+        assertEquals(before, hub.requests().size(), "offline: no request to the Hub");
+    }
+
+    @Test
+    void severalOnnxFilesWithoutModelFileFailAtLoadListingThem() throws Exception {
+        try (LibertyServer server = LibertyServer.start(listedEnv(tmp.resolve("cache-two"), TWO_ONNX_REPO),
+                tmp.resolve("run-two"))) {
+            server.awaitResponse("/v1/status", r -> r.body().contains("\"FAILED\""), READY_TIMEOUT);
+            String error = json(server.get("/v1/status").body()).getString("error");
+            assertTrue(error.contains("2 .onnx files") && error.contains("nemo/nemo_tiny.onnx")
+                    && error.contains("wespeaker_tiny.onnx") && error.contains("set MODEL_FILE"), error);
+            assertEquals(503, server.get("/health/ready").statusCode());
+            assertEquals(200, server.get("/health/live").statusCode(), "the process stays up");
+        }
+        assertEquals(0, requestsFor(TWO_ONNX_REPO, ".onnx"), "nothing is downloaded");
     }
 
     @Test

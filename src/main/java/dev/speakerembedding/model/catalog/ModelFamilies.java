@@ -20,6 +20,9 @@ public final class ModelFamilies {
             + ", " + SpeechbrainEcapa.CHECKPOINT_FILE + ", ...) or a sherpa-onnx speaker-embedding .onnx file ("
             + SherpaFamily.supportedNames() + ")";
 
+    /** How many file names an error shows at most. */
+    static final int SHOWN_FILES = 20;
+
     private ModelFamilies() {
     }
 
@@ -44,7 +47,7 @@ public final class ModelFamilies {
             }
             if (repoFiles.isPresent() && !repoFiles.get().contains(file)) {
                 throw new IllegalArgumentException("MODEL_FILE '" + file + "' is not in the repository; its .onnx "
-                        + "files: " + onnxFiles(repoFiles.get()));
+                        + "files: " + shown(onnxFiles(repoFiles.get())));
             }
             return new SherpaOnnxFamily(file, family);
         }
@@ -65,12 +68,24 @@ public final class ModelFamilies {
             return new SherpaOnnxFamily(onnx.get(0), family);
         }
         if (onnx.size() > 1) {
-            throw new IllegalArgumentException("the repository holds " + onnx.size() + " .onnx files: " + onnx
-                    + "; set MODEL_FILE to the one to serve");
+            throw new IllegalArgumentException("the repository holds " + onnx.size() + " .onnx files (" + shown(onnx)
+                    + "); set MODEL_FILE to the one to serve");
         }
-        List<String> shown = files.size() > 20 ? files.subList(0, 20) : files;
-        throw new IllegalArgumentException("the repository holds no model this service can serve (files: " + shown
-                + (files.size() > 20 ? " and " + (files.size() - 20) + " more" : "") + "); supported: " + SUPPORTED);
+        throw new IllegalArgumentException("the repository holds no model this service can serve (files: "
+                + shown(files) + "); supported: " + SUPPORTED);
+    }
+
+    /** The {@code .onnx} files of a file list, sorted: the candidates for a sherpa-onnx model. */
+    public static List<String> onnxFiles(List<String> files) {
+        return files.stream().filter(f -> f.toLowerCase(Locale.ROOT).endsWith(".onnx")).sorted().toList();
+    }
+
+    /** At most {@link #SHOWN_FILES} names: a repository may hold thousands of files, a message should not. */
+    static String shown(List<String> files) {
+        if (files.size() <= SHOWN_FILES) {
+            return String.join(", ", files);
+        }
+        return String.join(", ", files.subList(0, SHOWN_FILES)) + " and " + (files.size() - SHOWN_FILES) + " more";
     }
 
     /** MODEL_FAMILY's value as a family. */
@@ -83,7 +98,4 @@ public final class ModelFamilies {
         return family;
     }
 
-    private static List<String> onnxFiles(List<String> files) {
-        return files.stream().filter(f -> f.toLowerCase(Locale.ROOT).endsWith(".onnx")).sorted().toList();
-    }
 }

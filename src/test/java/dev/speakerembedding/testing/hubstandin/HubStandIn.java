@@ -52,6 +52,8 @@ import java.util.stream.Stream;
  *   <li>faults settable at runtime: failing statuses, connections cut mid-body, flipped bytes, slow bodies, stop.
  * </ul>
  *
+ * <p>{@code GET /api/models/{repo_id}/revision/{revision}} lists a repository's files as the Hub's model info does.
+ *
  * <p>Every request is recorded (server, method, path, Host, headers including Authorization) for assertions.
  * Run {@link #main} to serve directories from a separate process.
  */
@@ -368,6 +370,9 @@ public final class HubStandIn implements AutoCloseable {
 
     private int respondHub(HttpExchange exchange) throws IOException {
         String rawPath = exchange.getRequestURI().getRawPath();
+        if (rawPath.startsWith("/api/models/")) {
+            return respondModelInfo(exchange, rawPath);
+        }
         List<String> segments = List.of(rawPath.substring(1).split("/", -1));
         int resolveAt = segments.indexOf("resolve");
         if (resolveAt < 1 || resolveAt > 2 || segments.size() < resolveAt + 3) {
@@ -426,6 +431,82 @@ public final class HubStandIn implements AutoCloseable {
         headers.put("X-Repo-Commit", repo.commit());
         headers.put("ETag", "\"" + file.gitSha1() + "\"");
         return sendFile(exchange, file.content(), headers);
+    }
+
+    /**
+     * huggingface_hub's model_info: {@code GET /api/models/{repo_id}/revision/{revision}} answers the commit
+     * ({@code sha}) and every file ({@code siblings[].rfilename}) as JSON, with the resolve endpoint's error codes.
+     * Unlike the real Hub, which lists a gated repository's files to anyone, a gated stand-in repository needs the
+     * token here too (it plays a private one).
+     */
+    private int respondModelInfo(HttpExchange exchange, String rawPath) throws IOException {
+        List<String> segments = List.of(rawPath.substring("/api/models/".length()).split("/", -1));
+        int revisionAt = segments.indexOf("revision");
+        if (!exchange.getRequestMethod().equals("GET") || revisionAt < 1 || revisionAt > 2
+                || segments.size() != revisionAt + 2) {
+            return sendText(exchange, 404, Map.of(), "not a model info URL");
+        }
+        String repoId = String.join("/", segments.subList(0, revisionAt).stream().map(HubStandIn::decode)
+                .collect(Collectors.toList()));
+        String rawRevision = segments.get(revisionAt + 1);
+        String revision = decode(rawRevision);
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        String newName = renamedRepos.get(repoId);
+        if (newName != null) {
+            return sendEmpty(exchange, 307, Map.of("Location", "/api/models/" + newName + "/revision/" + rawRevision));
+        }
+        Repo repo = repos.get(repoId);
+        if (repo == null) {
+            return sendText(exchange, authorization == null ? 401 : 404,
+                    errorHeaders("RepoNotFound", "Repository not found"), "{\"error\":\"Repository not found\"}");
+        }
+        if (repo.gated() && !("Bearer " + validToken).equals(authorization)) {
+            return sendText(exchange, authorization == null ? 401 : 403,
+                    errorHeaders("GatedRepo", "Access to model " + repoId + " is restricted."),
+                    "{\"error\":\"Access to model " + repoId + " is restricted.\"}");
+        }
+        if (!revision.equals("main")) {
+            repo = commits.get(repoId + "@" + revision);
+            if (repo == null) {
+                return sendText(exchange, 404, errorHeaders("RevisionNotFound", "Invalid rev id: " + revision),
+                        "{\"error\":\"Invalid rev id: " + revision + "\"}");
+            }
+        }
+        StringBuilder json = new StringBuilder("{\"_id\":\"stand-in\",\"id\":").append(jsonString(repoId))
+                .append(",\"modelId\":").append(jsonString(repoId))
+                .append(",\"private\":false,\"gated\":").append(repo.gated() ? "\"auto\"" : "false")
+                .append(",\"tags\":[\"stand-in\"],\"sha\":\"").append(repo.commit()).append("\",\"siblings\":[");
+        boolean first = true;
+        for (String name : repo.files().keySet()) {
+            json.append(first ? "" : ",").append("{\"rfilename\":").append(jsonString(name)).append('}');
+            first = false;
+        }
+        json.append("],\"spaces\":[],\"createdAt\":\"2024-01-01T00:00:00.000Z\"}");
+        return sendJson(exchange, json.toString());
+    }
+
+    private int sendJson(HttpExchange exchange, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+        record(exchange, 200);
+        exchange.sendResponseHeaders(200, body.length);
+        OutputStream out = exchange.getResponseBody();
+        out.write(body);
+        return 200;
+    }
+
+    private static String jsonString(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
     }
 
     private int respondCdn(HttpExchange exchange) throws IOException {
