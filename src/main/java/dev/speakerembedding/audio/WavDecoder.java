@@ -274,10 +274,14 @@ public final class WavDecoder {
                 }
             }
             case PCM_S16LE -> {
-                for (int f = 0; f < frames; f++) {
-                    for (int c = 0; c < channelCount; c++) {
-                        channels[c][f] = (short) ((wav[p] & 0xff) | (wav[p + 1] << 8)) * (1.0f / 32768.0f);
-                        p += 2;
+                // channel by channel: for mono (what most clients send) a plain loop over the bytes, several times
+                // faster than the frame-by-frame loop with its inner loop of one
+                int stride = 2 * channelCount;
+                for (int c = 0; c < channelCount; c++) {
+                    float[] out = channels[c];
+                    int q = start + 2 * c;
+                    for (int f = 0; f < frames; f++, q += stride) {
+                        out[f] = (short) ((wav[q] & 0xff) | (wav[q + 1] << 8)) * (1.0f / 32768.0f);
                     }
                 }
             }

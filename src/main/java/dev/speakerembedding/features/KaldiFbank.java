@@ -128,14 +128,34 @@ public final class KaldiFbank {
             for (int m = 0; m < bins; m++) {
                 float[] weights = melWeights[m];
                 int first = melFirstBin[m];
-                double energy = 0;
-                for (int k = 0; k < weights.length; k++) {
-                    energy += weights[k] * power[first + k];
-                }
-                out[m] = (float) Math.log(Math.max(energy, LOG_FLOOR));
+                out[m] = (float) Math.log(Math.max(melEnergy(weights, power, first), LOG_FLOOR));
             }
         }
         return features;
+    }
+
+    /**
+     * One mel filter's energy. Four partial sums instead of one: a single float64 sum is a chain of dependent
+     * additions the JIT cannot reorder, and it was a fifth of the filterbank's time; the reordering changes the
+     * float64 sum by a few ulps, far below the float32 features' resolution.
+     */
+    private static double melEnergy(float[] weights, double[] power, int first) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int n = weights.length;
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+            s0 += weights[k] * power[first + k];
+            s1 += weights[k + 1] * power[first + k + 1];
+            s2 += weights[k + 2] * power[first + k + 2];
+            s3 += weights[k + 3] * power[first + k + 3];
+        }
+        for (; k < n; k++) {
+            s0 += weights[k] * power[first + k];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Copies frame {@code f} into {@code frame}, reflecting indices outside the signal at its ends. */
