@@ -110,10 +110,7 @@ public final class KaldiFbank {
         double[] power = new double[fftSize / 2 + 1];
         for (int f = 0; f < frames; f++) {
             extract(samples, f, frame);
-            process(frame);
-            for (int i = 0; i < windowSize; i++) {
-                spectrum[i] = frame[i];
-            }
+            process(frame, spectrum);
             Arrays.fill(spectrum, windowSize, fftSize, 0.0);
             fft.realForward(spectrum);
             // JTransforms packs the real spectrum as [Re0, Re(n/2), Re1, Im1, Re2, Im2, ...].
@@ -175,8 +172,12 @@ public final class KaldiFbank {
         }
     }
 
-    /** DC removal, pre-emphasis and window, in place, in kaldi-native-fbank's float32 order. */
-    private void process(float[] frame) {
+    /**
+     * DC removal (in place), then pre-emphasis and window into {@code spectrum}, in kaldi-native-fbank's float32
+     * order: each value is rounded to float32 exactly as before it is widened. Pre-emphasis reads the frame as it
+     * was, so one forward pass computes both and the JIT can vectorise it.
+     */
+    private void process(float[] frame, double[] spectrum) {
         if (options.removeDcOffset()) {
             float sum = 0f;
             for (float v : frame) {
@@ -189,13 +190,14 @@ public final class KaldiFbank {
         }
         float c = options.preemphasisCoefficient();
         if (c != 0f) {
-            for (int i = windowSize - 1; i > 0; i--) {
-                frame[i] -= c * frame[i - 1];
+            spectrum[0] = (frame[0] - c * frame[0]) * window[0];
+            for (int i = 1; i < windowSize; i++) {
+                spectrum[i] = (frame[i] - c * frame[i - 1]) * window[i];
             }
-            frame[0] -= c * frame[0];
-        }
-        for (int i = 0; i < windowSize; i++) {
-            frame[i] *= window[i];
+        } else {
+            for (int i = 0; i < windowSize; i++) {
+                spectrum[i] = frame[i] * window[i];
+            }
         }
     }
 

@@ -101,6 +101,8 @@ public final class FamilyBenchmark {
                 results.put(k + ".frontend_ms", median(frontEnd));
                 results.put(k + ".onnx_ms", median(onnx));
                 results.put(k + ".frontend_over_onnx", median(frontEnd) / median(onnx));
+                // the same share run by run: both stages timed within one call, so a busy spell hits both
+                results.put(k + ".frontend_over_onnx_per_run", median(share));
                 log("%s %ds: front end %.2f ms (decode %.2f, resample %.2f, fbank+norm %.2f), ONNX Runtime %.1f ms;"
                                 + " front end / inference %.2f %% (median of per-run ratios %.2f %%)", built.family(),
                         (int) seconds, median(frontEnd), median(decode), median(resample), median(fbank), median(onnx),
