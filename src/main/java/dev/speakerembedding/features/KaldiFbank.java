@@ -36,6 +36,8 @@ public final class KaldiFbank {
     private final float[] window;
     private final int[] melFirstBin;
     private final float[][] melWeights;
+    /** melWeights widened once (exactly), so the per-frame sums do no conversions. */
+    private final double[][] melWeights64;
     private final DoubleFFT_1D fft;
 
     /**
@@ -55,6 +57,13 @@ public final class KaldiFbank {
             kaldiMelBanks();
         } else {
             slaneyMelBanks();
+        }
+        this.melWeights64 = new double[bins][];
+        for (int m = 0; m < bins; m++) {
+            melWeights64[m] = new double[melWeights[m].length];
+            for (int k = 0; k < melWeights[m].length; k++) {
+                melWeights64[m][k] = melWeights[m][k];
+            }
         }
         this.fft = new DoubleFFT_1D(fftSize);
     }
@@ -123,7 +132,7 @@ public final class KaldiFbank {
             }
             float[] out = features[f];
             for (int m = 0; m < bins; m++) {
-                float[] weights = melWeights[m];
+                double[] weights = melWeights64[m];
                 int first = melFirstBin[m];
                 out[m] = (float) Math.log(Math.max(melEnergy(weights, power, first), LOG_FLOOR));
             }
@@ -136,7 +145,7 @@ public final class KaldiFbank {
      * additions the JIT cannot reorder, and it was a fifth of the filterbank's time; the reordering changes the
      * float64 sum by a few ulps, far below the float32 features' resolution.
      */
-    private static double melEnergy(float[] weights, double[] power, int first) {
+    private static double melEnergy(double[] weights, double[] power, int first) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
