@@ -1,5 +1,7 @@
 package dev.speakerembedding.bench;
 
+import dev.speakerembedding.audio.DecodedAudio;
+import dev.speakerembedding.audio.WavDecoder;
 import dev.speakerembedding.embedding.AudioLimits;
 import dev.speakerembedding.embedding.EmbeddingOptions;
 import dev.speakerembedding.embedding.EmbeddingResult;
@@ -7,6 +9,7 @@ import dev.speakerembedding.embedding.SpeakerEmbedder;
 import dev.speakerembedding.files.FileDigests;
 import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.SourceFile;
+import dev.speakerembedding.model.SpeakerModel;
 import dev.speakerembedding.model.sherpa.SherpaModel;
 
 import java.nio.file.Files;
@@ -28,6 +31,7 @@ import static dev.speakerembedding.bench.BenchUtil.millis;
 public final class FamilyBenchmark {
 
     private static final double[] CLIP_SECONDS = {3, 10};
+    private static final int FRONT_END_WARM_UP_RUNS = 200;
 
     private FamilyBenchmark() {
     }
@@ -76,6 +80,14 @@ public final class FamilyBenchmark {
         try (SpeakerEmbedder embedder = new SpeakerEmbedder(SherpaModel.load(file, source, null, options))) {
             for (double seconds : CLIP_SECONDS) {
                 byte[] wav = Clips.mono16k(conformance, seconds);
+                // the front end alone first, until the JIT has compiled it: the few whole-pipeline warm-up runs
+                // (seconds of ONNX Runtime for the heavier models) would leave it half-compiled for the first family
+                SpeakerModel model = embedder.model();
+                for (int i = 0; i < FRONT_END_WARM_UP_RUNS; i++) {
+                    DecodedAudio audio = WavDecoder.decode(wav, AudioLimits.UNBOUNDED.maxSamplesPerChannel());
+                    model.features(model.mono(audio.channels(), audio.sampleRateHz()),
+                            model.monoRateHz(audio.sampleRateHz()));
+                }
                 for (int i = 0; i < warmUp; i++) {
                     embedder.embed(wav, EmbeddingOptions.RAW, AudioLimits.UNBOUNDED);
                 }
