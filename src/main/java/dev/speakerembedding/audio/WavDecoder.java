@@ -1,6 +1,9 @@
 package dev.speakerembedding.audio;
 
 import dev.speakerembedding.audio.AudioFormatException.Reason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -39,6 +42,9 @@ public final class WavDecoder {
 
     private static final int SOX_CLIP_THRESHOLD = Integer.MAX_VALUE - 64;
     private static final float INV_2_POW_31 = 1.0f / 2147483648.0f;
+    /** A little-endian 16-bit read as one load (the JIT does not merge two byte loads). */
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class,
+            ByteOrder.LITTLE_ENDIAN);
 
     private WavDecoder() {
     }
@@ -274,10 +280,14 @@ public final class WavDecoder {
                 }
             }
             case PCM_S16LE -> {
-                for (int f = 0; f < frames; f++) {
-                    for (int c = 0; c < channelCount; c++) {
-                        channels[c][f] = (short) ((wav[p] & 0xff) | (wav[p + 1] << 8)) * (1.0f / 32768.0f);
-                        p += 2;
+                // channel by channel: for mono (what most clients send) a plain loop over the bytes, several times
+                // faster than the frame-by-frame loop with its inner loop of one
+                int stride = 2 * channelCount;
+                for (int c = 0; c < channelCount; c++) {
+                    float[] out = channels[c];
+                    int q = start + 2 * c;
+                    for (int f = 0; f < frames; f++, q += stride) {
+                        out[f] = (short) SHORT_LE.get(wav, q) * (1.0f / 32768.0f);
                     }
                 }
             }

@@ -36,6 +36,8 @@ public final class KaldiFbank {
     private final float[] window;
     private final int[] melFirstBin;
     private final float[][] melWeights;
+    /** melWeights widened once (exactly), so the per-frame sums do no conversions. */
+    private final double[][] melWeights64;
     private final DoubleFFT_1D fft;
 
     /**
@@ -55,6 +57,13 @@ public final class KaldiFbank {
             kaldiMelBanks();
         } else {
             slaneyMelBanks();
+        }
+        this.melWeights64 = new double[bins][];
+        for (int m = 0; m < bins; m++) {
+            melWeights64[m] = new double[melWeights[m].length];
+            for (int k = 0; k < melWeights[m].length; k++) {
+                melWeights64[m][k] = melWeights[m][k];
+            }
         }
         this.fft = new DoubleFFT_1D(fftSize);
     }
@@ -110,10 +119,7 @@ public final class KaldiFbank {
         double[] power = new double[fftSize / 2 + 1];
         for (int f = 0; f < frames; f++) {
             extract(samples, f, frame);
-            process(frame);
-            for (int i = 0; i < windowSize; i++) {
-                spectrum[i] = frame[i];
-            }
+            process(frame, spectrum);
             Arrays.fill(spectrum, windowSize, fftSize, 0.0);
             fft.realForward(spectrum);
             // JTransforms packs the real spectrum as [Re0, Re(n/2), Re1, Im1, Re2, Im2, ...].
@@ -126,16 +132,36 @@ public final class KaldiFbank {
             }
             float[] out = features[f];
             for (int m = 0; m < bins; m++) {
-                float[] weights = melWeights[m];
+                double[] weights = melWeights64[m];
                 int first = melFirstBin[m];
-                double energy = 0;
-                for (int k = 0; k < weights.length; k++) {
-                    energy += weights[k] * power[first + k];
-                }
-                out[m] = (float) Math.log(Math.max(energy, LOG_FLOOR));
+                out[m] = (float) Math.log(Math.max(melEnergy(weights, power, first), LOG_FLOOR));
             }
         }
         return features;
+    }
+
+    /**
+     * One mel filter's energy. Four partial sums instead of one: a single float64 sum is a chain of dependent
+     * additions the JIT may not reorder; the reordering changes the float64 sum by a few ulps, far below the float32
+     * features' resolution (the conformance tests' differences to sherpa-onnx did not move).
+     */
+    private static double melEnergy(double[] weights, double[] power, int first) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int n = weights.length;
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+            s0 += weights[k] * power[first + k];
+            s1 += weights[k + 1] * power[first + k + 1];
+            s2 += weights[k + 2] * power[first + k + 2];
+            s3 += weights[k + 3] * power[first + k + 3];
+        }
+        for (; k < n; k++) {
+            s0 += weights[k] * power[first + k];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Copies frame {@code f} into {@code frame}, reflecting indices outside the signal at its ends. */
@@ -155,8 +181,12 @@ public final class KaldiFbank {
         }
     }
 
-    /** DC removal, pre-emphasis and window, in place, in kaldi-native-fbank's float32 order. */
-    private void process(float[] frame) {
+    /**
+     * DC removal (in place), then pre-emphasis and window into {@code spectrum}, in kaldi-native-fbank's float32
+     * order: each value is rounded to float32 exactly as before it is widened. Pre-emphasis reads the frame as it
+     * was, so one forward pass computes both and the JIT can vectorise it.
+     */
+    private void process(float[] frame, double[] spectrum) {
         if (options.removeDcOffset()) {
             float sum = 0f;
             for (float v : frame) {
@@ -169,13 +199,14 @@ public final class KaldiFbank {
         }
         float c = options.preemphasisCoefficient();
         if (c != 0f) {
-            for (int i = windowSize - 1; i > 0; i--) {
-                frame[i] -= c * frame[i - 1];
+            spectrum[0] = (frame[0] - c * frame[0]) * window[0];
+            for (int i = 1; i < windowSize; i++) {
+                spectrum[i] = (frame[i] - c * frame[i - 1]) * window[i];
             }
-            frame[0] -= c * frame[0];
-        }
-        for (int i = 0; i < windowSize; i++) {
-            frame[i] *= window[i];
+        } else {
+            for (int i = 0; i < windowSize; i++) {
+                spectrum[i] = frame[i] * window[i];
+            }
         }
     }
 

@@ -200,6 +200,31 @@ public final class BenchmarkReport {
                         "", "", ""));
             }
         }
+        // 3b. one model of each sherpa-onnx family: front end against ONNX Runtime
+        if (r.has("family.cpu_flags")) {
+            rows.add(new Row("3b families", "CPU, session options", r.get("family.cpu") + ": "
+                    + r.get("family.cpu_flags") + "; " + r.get("family.options"), "", "", "", ""));
+        }
+        for (String family : List.of("wespeaker", "3d-speaker", "nemo")) {
+            String f = "family." + family;
+            if (!r.has(f + ".params")) {
+                continue;
+            }
+            rows.add(new Row("3b " + family, r.get(f + ".shape") + ", random weights",
+                    String.format(Locale.ROOT, "%.2fM parameters, %.2f GMACs per 3 s", r.number(f + ".params") / 1e6,
+                            r.number(f + ".gmacs_3s")), "", "", "", ""));
+            for (String clip : new String[]{"3s", "10s"}) {
+                String k = f + "." + clip;
+                double share = r.number(k + ".frontend_over_onnx");
+                rows.add(new Row("3b " + family + " " + clip,
+                        "front end (decode / resample / fbank+norm) vs ONNX Runtime (medians)",
+                        String.format(Locale.ROOT, "%s (%s / %s / %s)", ms(r.number(k + ".frontend_ms")),
+                                ms(r.number(k + ".decode_ms")), ms(r.number(k + ".resample_ms")),
+                                ms(r.number(k + ".fbank_ms"))), "ONNX Runtime " + ms(r.number(k + ".onnx_ms")),
+                        Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.1f %%", 100 * share), "< 5 %",
+                        met(share < 0.05, share)));
+            }
+        }
         // 4. HTTP
         double inproc = r.number("inproc.3s.pipeline_ms");
         double best = r.number("inproc.tput.best_rps");

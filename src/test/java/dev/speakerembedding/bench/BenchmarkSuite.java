@@ -28,7 +28,8 @@ import static dev.speakerembedding.bench.BenchUtil.median;
  *
  * <p>Options: {@code --out <dir> --wlp <Liberty install> --server-template <installed server dir> --model
  * <snapshot dir> --conformance <dir> [--starts 3] [--seconds 20] [--warmup 5] [--soak 5000] [--runs 40]
- * [--levels 1,2,4,8] [--sweep] [--quick] [--only download,pipeline,firststart,warmstart,http,profiles]
+ * [--levels 1,2,4,8] [--sweep] [--quick] [--family-runs 20]
+ * [--only download,pipeline,families,firststart,warmstart,http,profiles]
  * [--profile-sizes 10000,100000,1000000] [--profile-runs 101] [--profile-server-sizes 10000,100000,1000000]
  * [--profile-server-reps 40]
  * [--server-override <server.xml fragment>]}. The classpath comes from CLASSPATH and is inherited by every
@@ -111,6 +112,16 @@ public final class BenchmarkSuite {
                 pipelineArgs.add("--sweep");
             }
             child("pipeline", PipelineBenchmark.class, pipelineArgs.toArray(String[]::new));
+        }
+
+        if (phase("families")) {
+            log("== item 3b: one model of each sherpa-onnx family, front end vs ONNX Runtime (in process)");
+            List<String> familyArgs = new ArrayList<>(List.of("--conformance", conformance.toString(), "--runs",
+                    Integer.toString(intArg("--family-runs", 20, 5))));
+            if (quick()) {
+                familyArgs.add("--quick");
+            }
+            child("families", FamilyBenchmark.class, familyArgs.toArray(String[]::new));
         }
 
         Path cache = run.resolve("model-cache");
@@ -247,7 +258,10 @@ public final class BenchmarkSuite {
                 intArg("--profile-server-reps", 40, 15), heap);
     }
 
-    /** Whether a phase runs: all of them unless --only names some (download,pipeline,firststart,warmstart,http,profiles). */
+    /**
+     * Whether a phase runs: all of them unless --only names some
+     * (download,pipeline,families,firststart,warmstart,http,profiles).
+     */
     private boolean phase(String name) {
         String only = args.get("--only");
         return only == null || only.isEmpty() || List.of(only.split(",")).contains(name);

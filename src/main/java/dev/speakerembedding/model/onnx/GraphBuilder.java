@@ -36,8 +36,13 @@ public final class GraphBuilder {
     private int counter;
 
     public String input(String name, List<Dim> dims) {
+        return input(name, OnnxWriter.FLOAT, dims);
+    }
+
+    /** A graph input of element type {@code elemType} ({@link OnnxWriter#FLOAT}, {@link OnnxWriter#INT64}). */
+    public String input(String name, int elemType, List<Dim> dims) {
         claim(name);
-        inputs.add(new ValueInfo(name, OnnxWriter.FLOAT, dims));
+        inputs.add(new ValueInfo(name, elemType, dims));
         return name;
     }
 
