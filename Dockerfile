@@ -15,7 +15,9 @@ RUN mvn -B -q dependency:go-offline -DexcludeGroupIds=io.openliberty || true
 COPY liberty liberty
 COPY src src
 COPY scripts scripts
-RUN mvn -B -q -DskipTests package
+# Only the war and the libraries are needed here: -DskipLibertyPackage skips installing and packaging the Liberty
+# server that `mvn package` also builds (the image's Liberty is the base image's).
+RUN mvn -B -q -DskipTests -DskipLibertyPackage package
 
 ARG DOWNLOAD_MODEL=true
 ARG EMBEDDING_MODEL=speechbrain/spkrec-ecapa-voxceleb
