@@ -74,6 +74,27 @@ public final class LibertyServer implements AutoCloseable {
     }
 
     /**
+     * Launches any other command that runs a Liberty server (another server's {@code server run}, a packaged server's
+     * {@code java -jar}) in {@code workingDir}, with exactly {@code env} as its environment and its output in
+     * {@code outputDir}/console.log. {@code httpPort} is the port the command's configuration makes it listen on.
+     */
+    public static LibertyServer launch(List<String> command, Map<String, String> env, Path workingDir, Path outputDir,
+            int httpPort) throws IOException {
+        Files.createDirectories(outputDir);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(outputDir.resolve("console.log").toFile());
+        return new LibertyServer(pb.start(), httpPort, outputDir);
+    }
+
+    /** The launched process itself (for a packaged server, the {@code java -jar} launcher, not the server's JVM). */
+    public ProcessHandle launcher() {
+        return process.toHandle();
+    }
+
+    /**
      * A user directory of this server's own, holding the installed server's configuration, application and
      * libraries (large files hard-linked where the file system allows). Liberty expands the application into its
      * server configuration directory: servers sharing one would rewrite each other's expanded classes while running
