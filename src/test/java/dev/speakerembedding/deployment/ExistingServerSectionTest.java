@@ -116,8 +116,8 @@ class ExistingServerSectionTest {
         }
         assertEquals(Set.of("MODEL_CACHE_DIR", "DATA_DIR"), section.serverEnv().keySet(),
                 "the two directories the application writes to");
-        // Liberty's own variables that the section may name besides the application's.
-        Set<String> liberty = Set.of("WLP_JAR_EXTRACT_DIR");
+        // Liberty's and the JDK's own variables that the section may name besides the application's.
+        Set<String> liberty = Set.of("WLP_JAR_EXTRACT_DIR", "JAVA_HOME");
         Matcher m = Pattern.compile("`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`").matcher(section.text());
         while (m.find()) {
             assertTrue(known.contains(m.group(1)) || liberty.contains(m.group(1)),
