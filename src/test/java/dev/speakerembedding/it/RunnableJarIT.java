@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,7 @@ class RunnableJarIT {
     private static Path work;
     private static Path home;
     private static Path extract;
+    private static final List<ProcessHandle> serverProcesses = new ArrayList<>();
     @TempDir
     static Path tmp;
 
@@ -86,15 +88,17 @@ class RunnableJarIT {
                 tmp.resolve("console"), port);
         try {
             server.awaitReady(READY_TIMEOUT);
-        } catch (Throwable t) {
-            server.kill();
-            throw t;
+        } finally {
+            serverProcesses.addAll(server.launcher().descendants().toList());
         }
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null && server.isAlive()) {
+        // The server's JVM outlives a launcher that died without stopping it: end both, whatever happened.
+        if (server != null) {
+            serverProcesses.addAll(server.launcher().descendants().toList());
+            serverProcesses.forEach(ProcessHandle::destroyForcibly);
             server.kill();
         }
         if (hub != null) {
