@@ -697,7 +697,7 @@ class ProfilesIT {
             for (Map.Entry<String, Integer> e : byIdentity.entrySet()) {
                 if (e.getKey().contains("family=speechbrain-ecapa")) {
                     assertTrue(e.getKey().matches("v1;family=speechbrain-ecapa;repo=" + ServerTestSupport.REPO
-                            + ";commit=[0-9a-f]{40};dim=192;norm=raw;precision=fp32"), e.getKey());
+                            + ";commit=[0-9a-f]{40};dim=32;norm=raw;precision=fp32"), e.getKey());
                     assertEquals(oldEnrollments, e.getValue());
                 } else {
                     assertTrue(e.getKey().matches("v1;family=wespeaker;repo=" + SHERPA_REPO

@@ -50,7 +50,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sherpa-onnx models served end to end by a real server: one Hub repository holding the small random-weight model of
  * each family (and a broken one), as csukuangfj/speaker-embedding-models holds several; MODEL_FILE picks one. The
  * embeddings through POST /v1/embeddings are compared with sherpa-onnx 1.13.8's for the same files
- * (conformance/sherpa/models/embeddings.json, the tolerances of SherpaEmbeddingConformanceTest).
+ * (conformance/sherpa/models/embeddings.json, the tolerances of SherpaEmbeddingConformanceTest). The cache's
+ * guarantees hold for the ONNX file as for speechbrain's files: offline use, the pre-download script, a corrupt blob
+ * and a read-only cache volume (a bind mount: needs root with the right to mount, as CI has).
  */
 class SherpaModelIT {
 
