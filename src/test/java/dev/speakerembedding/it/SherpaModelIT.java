@@ -8,6 +8,7 @@ import static dev.speakerembedding.it.ServerTestSupport.offline;
 import static dev.speakerembedding.it.ServerTestSupport.startReady;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -322,7 +323,7 @@ class SherpaModelIT {
         long size = Files.size(blob);
         // A weight in the middle of the file, not the protobuf framing: the damaged file is still a valid model.
         ServerTestSupport.flipByte(blob, size / 2);
-        assertTrue(!ServerTestSupport.sha256(blob).equals(sha256), "damaged");
+        assertNotEquals(sha256, ServerTestSupport.sha256(blob), "damaged");
         Map<String, String> env = sherpaEnv(cache, model + ".onnx");
 
         long before = hub.requests().size();
