@@ -26,6 +26,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +50,10 @@ class ProfilesIT {
     static final String PG_START_HINT = "start the machine's PostgreSQL with: "
             + "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start";
 
+    /** The small random-weight WeSpeaker model of SherpaModelIT, as sherpa-onnx runs it (dimension 256). */
+    static final String SHERPA_REPO = "conformance/one-wespeaker-model";
+    static final String SHERPA_FILE = "wespeaker_tiny.onnx";
+
     private static HubStandIn hub;
 
     @TempDir
@@ -58,6 +63,8 @@ class ProfilesIT {
     static void startHub() throws Exception {
         hub = HubStandIn.start();
         serveSmallModel(hub, false);
+        hub.addRepo(SHERPA_REPO, null, Map.of(SHERPA_FILE, Files.readAllBytes(Npy.conformanceDir()
+                .resolve("sherpa/models").resolve(SHERPA_FILE))), false);
     }
 
     @AfterAll
@@ -480,6 +487,224 @@ class ProfilesIT {
             JsonObject id = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_B)));
             assertEquals(ids[1], id.getJsonObject("identified").getString("id"), "the index is loaded at start");
             problem(404, "profile_not_found", send(s, "GET", "/v1/speakers/" + ids[0], null, null));
+        }
+    }
+
+    static double[] embedding(LibertyServer s, String file) throws Exception {
+        JsonArray values = ok(200, send(s, "POST", "/v1/embeddings", "audio/wav", input(file)))
+                .getJsonArray("data").getJsonObject(0).getJsonArray("embedding");
+        double[] v = new double[values.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values.getJsonNumber(i).doubleValue();
+        }
+        return v;
+    }
+
+    static double[] unit(double[] v) {
+        double norm = Math.sqrt(dot(v, v));
+        double[] u = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            u[i] = v[i] / norm;
+        }
+        return u;
+    }
+
+    static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /** README "Speaker profiles": the profile vector is the unit-length mean of the unit-length enrollments. */
+    static double expectedScore(List<double[]> enrollments, double[] probe) {
+        double[] mean = new double[probe.length];
+        for (double[] e : enrollments) {
+            double[] u = unit(e);
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] += u[i] / enrollments.size();
+            }
+        }
+        return dot(unit(mean), unit(probe));
+    }
+
+    static double score(JsonObject verification) {
+        return verification.getJsonNumber("score").doubleValue();
+    }
+
+    /**
+     * A profile enrolled under the speechbrain model, then the server restarted on a sherpa-onnx WeSpeaker model with
+     * the same embedded database: the profile is another model's (needs_reenrollment, its enrollments kept, counted and
+     * left out), exactly as for any model change. The sherpa model serves profiles of its own whose verify and
+     * identify scores are the cosines of its embeddings (/v1/embeddings) with the profile vectors; its enrollments carry
+     * the family and the ONNX file's sha256 in their identity. Back on speechbrain, its profile verifies again and the
+     * sherpa ones are the other model's.
+     */
+    @Test
+    void aModelChangeToASherpaModelLeavesSpeechbrainProfilesAsideAndServesItsOwn() throws Exception {
+        Path data = tmp.resolve("model-change-data");
+        Map<String, String> speechbrain = profileEnv(tmp.resolve("cache-model-change"));
+        speechbrain.put("DATA_DIR", data.toString());
+        Map<String, String> sherpa = new java.util.HashMap<>(speechbrain);
+        sherpa.put("EMBEDDING_MODEL", SHERPA_REPO);
+        sherpa.put("MODEL_FILE", SHERPA_FILE);
+
+        String old;
+        int oldEnrollments;
+        double oldScore;
+        try (LibertyServer s = startWithProfiles(speechbrain, tmp.resolve("model-change-speechbrain"))) {
+            old = create(s, "{\"external_id\":\"enrolled-under-speechbrain\"}");
+            oldEnrollments = enrollUntilEnrolled(s, old, SPEAKER_A);
+            oldScore = verify(s, old, SPEAKER_B);
+        }
+
+        String a;
+        String b;
+        String c;
+        int enrollmentsOfOwn = 0;
+        String sha256;
+        try (LibertyServer s = startWithProfiles(sherpa, tmp.resolve("model-change-sherpa"))) {
+            JsonObject model = ok(200, send(s, "GET", "/v1/model", null, null));
+            assertEquals("wespeaker", model.getString("family"));
+            assertEquals(256, model.getInt("dimension"));
+            sha256 = model.getJsonArray("files").getJsonObject(0).getString("sha256");
+
+            // The speechbrain profile: another model's, kept and counted, never scored.
+            JsonObject before = ok(200, send(s, "GET", "/v1/speakers/" + old, null, null));
+            assertEquals("needs_reenrollment", before.getString("state"));
+            assertEquals(0, before.getInt("enrollments"));
+            assertEquals(oldEnrollments, before.getInt("other_model_enrollments"));
+            assertEquals(0.0, before.getJsonNumber("speech_seconds").doubleValue());
+            assertEquals(MIN_SPEECH_SECONDS, before.getJsonNumber("remaining_speech_seconds").doubleValue(), 1e-9);
+            JsonArray kept = ok(200, send(s, "GET", "/v1/speakers/" + old + "/enrollments", null, null))
+                    .getJsonArray("enrollments");
+            assertEquals(oldEnrollments, kept.size());
+            for (int i = 0; i < kept.size(); i++) {
+                assertFalse(kept.getJsonObject(i).getBoolean("current_model"));
+                assertEquals(ServerTestSupport.REPO, kept.getJsonObject(i).getString("model"));
+            }
+            HttpResponse<String> refused = send(s, "POST", "/v1/speakers/" + old + "/verify", "audio/wav",
+                    input(SPEAKER_A));
+            problem(409, "profile_not_enrolled", refused);
+            assertTrue(json(refused.body()).getString("detail").contains("made by another model"), refused.body());
+            JsonObject none = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_A)));
+            assertEquals(0, none.getInt("profiles_scored"));
+            assertEquals(1, none.getInt("profiles_left_out"));
+            assertEquals(oldEnrollments, none.getInt("enrollments_left_out"));
+            assertEquals(0, none.getJsonArray("candidates").size());
+
+            // Profiles of the sherpa model: scores are the cosines of its embeddings with the profile vectors.
+            double[] embA = embedding(s, SPEAKER_A);
+            double[] embB = embedding(s, SPEAKER_B);
+            String probe = "speech_44k1_s16_stereo.wav";
+            double[] embProbe = embedding(s, probe);
+            assertEquals(256, embA.length);
+            a = create(s, "{\"external_id\":\"wespeaker-a\"}");
+            b = create(s, "{}");
+            enrollmentsOfOwn += enrollUntilEnrolled(s, a, SPEAKER_A);
+            enrollmentsOfOwn += enrollUntilEnrolled(s, b, SPEAKER_B);
+            assertEquals(1.0, verify(s, a, SPEAKER_A), 1e-5, "A's enrollments are of this very file");
+            double crossAb = dot(unit(embA), unit(embB));
+            double scoreAb = verify(s, a, SPEAKER_B);
+            System.out.printf("wespeaker profiles: verify(A, B's file) %.7f, cosine of the embeddings %.7f%n",
+                    scoreAb, crossAb);
+            assertEquals(crossAb, scoreAb, 1e-5);
+            assertEquals(crossAb, verify(s, b, SPEAKER_A), 1e-5);
+            // A profile of two different files: the unit-length mean of both unit-length embeddings.
+            c = create(s, "{}");
+            List<double[]> ofC = new java.util.ArrayList<>();
+            JsonObject batch = ok(201, send(s, "POST", "/v1/speakers/" + c + "/enrollments",
+                    "multipart/form-data; boundary=model-change", multipart("model-change", SPEAKER_A, SPEAKER_B)));
+            ofC.add(embA);
+            ofC.add(embB);
+            while (batch.getJsonObject("speaker").getString("state").equals("enrolling") && ofC.size() < 6) {
+                batch = ok(201, send(s, "POST", "/v1/speakers/" + c + "/enrollments", "audio/wav", input(SPEAKER_B)));
+                ofC.add(embB);
+            }
+            assertEquals("enrolled", batch.getJsonObject("speaker").getString("state"));
+            enrollmentsOfOwn += ofC.size();
+            double expectedC = expectedScore(ofC, embProbe);
+            JsonObject verifiedC = ok(200, send(s, "POST", "/v1/speakers/" + c + "/verify", "audio/wav",
+                    input(probe)));
+            System.out.printf("wespeaker profiles: verify(C, %s) %.7f, expected from the embeddings %.7f%n", probe,
+                    score(verifiedC), expectedC);
+            assertEquals(expectedC, score(verifiedC), 1e-5);
+            assertEquals(score(verifiedC) > 0.25, verifiedC.getBoolean("same_speaker"));
+            assertEquals(SHERPA_REPO, verifiedC.getString("model"));
+
+            JsonObject identified = ok(200, send(s, "POST", "/v1/identify?top=3", "audio/wav", input(probe)));
+            assertEquals(3, identified.getInt("profiles_scored"));
+            assertEquals(1, identified.getInt("profiles_left_out"), "the speechbrain profile");
+            assertEquals(oldEnrollments, identified.getInt("enrollments_left_out"));
+            Map<String, Double> expected = Map.of(a, expectedScore(List.of(embA), embProbe),
+                    b, expectedScore(List.of(embB), embProbe), c, expectedC);
+            JsonArray candidates = identified.getJsonArray("candidates");
+            assertEquals(3, candidates.size());
+            double previous = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < candidates.size(); i++) {
+                JsonObject candidate = candidates.getJsonObject(i);
+                double got = candidate.getJsonNumber("score").doubleValue();
+                assertEquals(expected.get(candidate.getString("id")), got, 1e-5, candidate.toString());
+                assertTrue(got <= previous, "best first");
+                previous = got;
+            }
+
+            // An embedding of this model enrolls with its identity, model_sha256 included; speechbrain's does not.
+            String d = create(s, "{}");
+            String path = "/v1/speakers/" + d + "/enrollments/embedding";
+            String commit = model.getString("commit");
+            String identity = "\"repo\":\"" + SHERPA_REPO + "\",\"commit\":\"" + commit
+                    + "\",\"dimension\":256,\"normalization\":\"raw\",\"precision\":\"fp32\"";
+            String vector = java.util.Arrays.toString(embA);
+            String body = "{\"embedding\":" + vector + ",\"duration_seconds\":7,\"speech_seconds\":5,\"model\":{"
+                    + "\"family\":\"wespeaker\"," + identity;
+            HttpResponse<String> noSha = send(s, "POST", path, "application/json", (body + "}}").getBytes());
+            problem(409, "model_mismatch", noSha);
+            assertTrue(json(noSha.body()).getString("detail").contains("model_sha256"), noSha.body());
+            problem(409, "model_mismatch", send(s, "POST", path, "application/json", ("{\"embedding\":" + vector
+                    + ",\"duration_seconds\":7,\"speech_seconds\":5,\"model\":{\"family\":\"speechbrain-ecapa\","
+                    + identity + ",\"model_sha256\":\"" + sha256 + "\"}}").getBytes()));
+            JsonObject stored = ok(201, send(s, "POST", path, "application/json",
+                    (body + ",\"model_sha256\":\"" + sha256 + "\"}}").getBytes()));
+            assertTrue(stored.getJsonArray("enrollments").getJsonObject(0).getBoolean("current_model"));
+            enrollmentsOfOwn++;
+        }
+
+        // Back on speechbrain: its profile is scored as before, the sherpa model's are the other model's.
+        try (LibertyServer s = startWithProfiles(speechbrain, tmp.resolve("model-change-back"))) {
+            assertEquals("enrolled", ok(200, send(s, "GET", "/v1/speakers/" + old, null, null)).getString("state"));
+            assertEquals(oldScore, verify(s, old, SPEAKER_B), 1e-6, "the same vectors, the same score");
+            JsonObject ofA = ok(200, send(s, "GET", "/v1/speakers/" + a, null, null));
+            assertEquals("needs_reenrollment", ofA.getString("state"));
+            JsonObject all = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_A)));
+            assertEquals(1, all.getInt("profiles_scored"));
+            assertEquals(old, all.getJsonObject("identified").getString("id"));
+            assertEquals(4, all.getInt("profiles_left_out"), "A, B, C and the embedding-enrolled one");
+            assertEquals(enrollmentsOfOwn, all.getInt("enrollments_left_out"));
+        }
+
+        // What the database holds: speechbrain's keys as they always were, the sherpa model's with family and sha256.
+        try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + data.resolve("profiles")
+                + ";IFEXISTS=TRUE", "sa", ""); Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT model_identity, COUNT(*) FROM enrollments GROUP BY model_identity"
+                     + " ORDER BY model_identity")) {
+            Map<String, Integer> byIdentity = new java.util.TreeMap<>();
+            while (rs.next()) {
+                byIdentity.put(rs.getString(1), rs.getInt(2));
+            }
+            assertEquals(2, byIdentity.size(), byIdentity.toString());
+            for (Map.Entry<String, Integer> e : byIdentity.entrySet()) {
+                if (e.getKey().contains("family=speechbrain-ecapa")) {
+                    assertTrue(e.getKey().matches("v1;family=speechbrain-ecapa;repo=" + ServerTestSupport.REPO
+                            + ";commit=[0-9a-f]{40};dim=32;norm=raw;precision=fp32"), e.getKey());
+                    assertEquals(oldEnrollments, e.getValue());
+                } else {
+                    assertTrue(e.getKey().matches("v1;family=wespeaker;repo=" + SHERPA_REPO
+                            + ";commit=[0-9a-f]{40};dim=256;norm=raw;precision=fp32;sha256=" + sha256), e.getKey());
+                    assertEquals(enrollmentsOfOwn, e.getValue());
+                }
+            }
         }
     }
 

@@ -8,11 +8,23 @@ import static dev.speakerembedding.it.ServerTestSupport.offline;
 import static dev.speakerembedding.it.ServerTestSupport.startReady;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.speakerembedding.hub.CachedSnapshot;
+import dev.speakerembedding.hub.DownloadListener;
+import dev.speakerembedding.hub.HubCache;
+import dev.speakerembedding.hub.HubClient;
+import dev.speakerembedding.hub.HubSettings;
+import dev.speakerembedding.hub.ModelFetcher;
+import dev.speakerembedding.hub.RepoRef;
+import dev.speakerembedding.hub.Secret;
+import dev.speakerembedding.lifecycle.Components;
+import dev.speakerembedding.model.sherpa.SherpaOnnxFamily;
 import dev.speakerembedding.testing.LibertyServer;
+import dev.speakerembedding.testing.Mounts;
 import dev.speakerembedding.testing.Npy;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import jakarta.json.JsonArray;
@@ -21,11 +33,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +51,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sherpa-onnx models served end to end by a real server: one Hub repository holding the small random-weight model of
  * each family (and a broken one), as csukuangfj/speaker-embedding-models holds several; MODEL_FILE picks one. The
  * embeddings through POST /v1/embeddings are compared with sherpa-onnx 1.13.8's for the same files
- * (conformance/sherpa/models/embeddings.json, the tolerances of SherpaEmbeddingConformanceTest).
+ * (conformance/sherpa/models/embeddings.json, the tolerances of SherpaEmbeddingConformanceTest). The cache's
+ * guarantees hold for the ONNX file as for speechbrain's files: offline use, the pre-download script, a corrupt blob
+ * and a read-only cache volume (a bind mount: needs root with the right to mount, as CI has).
  */
 class SherpaModelIT {
 
@@ -143,6 +160,43 @@ class SherpaModelIT {
         return out;
     }
 
+    /** Runs scripts/download-embedding-model.sh with {@code env}; it must succeed and print {@code expectedLine}. */
+    static void preDownload(Map<String, String> env, String expectedLine) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", Path.of(System.getProperty("project.root", "."))
+                .resolve("scripts/download-embedding-model.sh").toString());
+        pb.environment().keySet().removeIf(k -> k.startsWith("HF_") || k.startsWith("MODEL_")
+                || k.equals("EMBEDDING_MODEL"));
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", tmp.toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "script finished");
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains(expectedLine), output);
+    }
+
+    /** Fills {@code cache} with {@code modelFile} of {@link #REPO} in process, with the service's own fetcher. */
+    static CachedSnapshot fillCache(Path cache, String modelFile) throws Exception {
+        HubSettings settings = new HubSettings(hub.endpoint(), Secret.none(), Duration.ofSeconds(5),
+                Duration.ofSeconds(10), 2, Duration.ofSeconds(5));
+        return new ModelFetcher(new HubCache(cache), new HubClient(settings), DownloadListener.none())
+                .ensure(new RepoRef(REPO, "main"), Components.repoFiles(new SherpaOnnxFamily(modelFile, null)
+                        .format()), false);
+    }
+
+    /** Relative path to size and modification time (or link target) of everything under {@code dir}. */
+    static Map<String, String> listing(Path dir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.toList()) {
+                out.put(dir.relativize(p).toString(), Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
+                        : Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+            }
+        }
+        return out;
+    }
+
     static void assertMatchesSherpa(String family, String input, float[] expected, float[] actual) {
         assertEquals(expected.length, actual.length);
         double maxRef = 0;
@@ -212,18 +266,7 @@ class SherpaModelIT {
     void preDownloadedOnnxFileIsServedOffline() throws Exception {
         Path cache = tmp.resolve("cache-pre");
         Map<String, String> env = sherpaEnv(cache, "nemo_tiny.onnx");
-        ProcessBuilder pb = new ProcessBuilder("bash", Path.of(System.getProperty("project.root", "."))
-                .resolve("scripts/download-embedding-model.sh").toString());
-        pb.environment().keySet().removeIf(k -> k.startsWith("HF_") || k.startsWith("MODEL_")
-                || k.equals("EMBEDDING_MODEL"));
-        pb.environment().putAll(env);
-        pb.environment().put("HOME", tmp.toString());
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "script finished");
-        assertEquals(0, p.exitValue(), output);
-        assertTrue(output.contains("nemo model, embedding dimension 192"), output);
+        preDownload(env, "nemo model, embedding dimension 192");
         try (LibertyServer server = startReady(offline(env), tmp.resolve("run-pre"))) {
             assertEquals("nemo", json(server.get("/v1/model").body()).getString("family"));
             assertMatchesSherpa("nemo", "speech_espeak_en", reference("speech_espeak_en", "nemo_tiny"),
@@ -261,6 +304,101 @@ class SherpaModelIT {
                     embedding(server, "chirp_1s"));
         }
         assertEquals(before, hub.requests().size(), "offline: no request to the Hub");
+    }
+
+    /**
+     * The ONNX file is verified by its sha256 like speechbrain's checkpoint (as CorruptCacheAtRestIT and
+     * ModelCacheLifecycleIT damage those): one bit flipped in its cached blob while no server runs still loads in ONNX
+     * Runtime and would give other numbers, so the hash must catch it. Offline the service stays unready, names the
+     * file and never serves; online it downloads the file again at the cached commit and serves sherpa-onnx's numbers.
+     */
+    @Test
+    void aBitFlippedInTheCachedOnnxFileIsNamedOfflineAndDownloadedAgainOnline() throws Exception {
+        Path cache = tmp.resolve("cache-corrupt");
+        String model = "wespeaker_tiny";
+        String sha256 = references.get("modelSha256").get(model + ".onnx").asText();
+        CachedSnapshot snapshot = fillCache(cache, model + ".onnx");
+        Path blob = snapshot.file(model + ".onnx").toRealPath();
+        assertEquals(sha256, blob.getFileName().toString(), "the blob is named by its sha256");
+        long size = Files.size(blob);
+        // A weight in the middle of the file, not the protobuf framing: the damaged file is still a valid model.
+        ServerTestSupport.flipByte(blob, size / 2);
+        assertNotEquals(sha256, ServerTestSupport.sha256(blob), "damaged");
+        Map<String, String> env = sherpaEnv(cache, model + ".onnx");
+
+        long before = hub.requests().size();
+        try (LibertyServer server = LibertyServer.start(offline(env), tmp.resolve("corrupt-offline"))) {
+            server.awaitResponse("/health/ready", r -> r.statusCode() == 503 && r.body().contains("is corrupt"),
+                    READY_TIMEOUT);
+            String error = checkData(server.get("/health/ready").body()).getString("last_error");
+            assertTrue(error.startsWith("Cached file " + model + ".onnx of " + REPO) && error.contains("is corrupt")
+                    && error.contains("expected " + sha256) && error.contains("HF_HUB_OFFLINE unset"), error);
+            JsonObject status = json(server.get("/v1/status").body());
+            assertFalse(status.getBoolean("model_loaded"));
+            assertEquals(error, status.getString("error"));
+            byte[] wav = Files.readAllBytes(Npy.conformanceDir().resolve("inputs/speech_espeak_en.wav"));
+            HttpResponse<String> r = server.post("/v1/embeddings", "audio/wav", wav);
+            assertEquals(503, r.statusCode(), "the damaged model is never served: " + r.body());
+            assertEquals("model_not_ready", json(r.body()).getString("code"));
+            assertEquals(200, server.get("/health/live").statusCode(), "the process stays up");
+        }
+        assertEquals(before, hub.requests().size(), "offline: no request to the Hub");
+        assertEquals(size, Files.size(blob), "offline: the damaged blob is left for an online start to repair");
+
+        long fetchedBefore = requestsFor(REPO, model + ".onnx");
+        try (LibertyServer server = startReady(env, tmp.resolve("corrupt-online"))) {
+            assertTrue(server.allLogs().lines().anyMatch(l -> l.contains("Cached file " + model + ".onnx")
+                    && l.contains("is corrupt") && l.contains("downloading it again")), "the log names it");
+            JsonObject files = json(server.get("/v1/model").body()).getJsonArray("files").getJsonObject(0);
+            assertEquals(sha256, files.getString("sha256"));
+            for (String input : List.of("speech_espeak_en", "speech_44k1_s16_stereo")) {
+                assertMatchesSherpa("wespeaker", input, reference(input, model), embedding(server, input));
+            }
+        }
+        assertTrue(requestsFor(REPO, model + ".onnx") > fetchedBefore, "the damaged file was downloaded again");
+        assertEquals(sha256, ServerTestSupport.sha256(snapshot.file(model + ".onnx")), "repaired in place");
+        try (Stream<Path> blobs = Files.list(blob.getParent())) {
+            assertEquals(List.of(sha256), blobs.map(p -> p.getFileName().toString()).toList(),
+                    "one blob, named by its content, and no temp file");
+        }
+    }
+
+    /**
+     * A pre-downloaded ONNX model on a read-only volume (a bind mount remounted read-only, which root cannot write
+     * either, as DiskFaultScenario does for speechbrain): offline and online with the Hub up, the service serves it
+     * with sherpa-onnx's numbers, sends no request, tries no write and leaves the volume unchanged.
+     */
+    @Test
+    void aReadOnlyCacheWithAPreDownloadedOnnxModelIsServedAndLeftUnchanged() throws Exception {
+        Path source = tmp.resolve("cache-ro-source");
+        Map<String, String> download = sherpaEnv(source, "3dspeaker_tiny.onnx");
+        preDownload(download, "3d-speaker model, embedding dimension 192");
+        Map<String, String> before = listing(source);
+        try (Mounts mounts = Mounts.failingWhenNotPermitted()) {
+            Path ro = mounts.readOnlyBind(source, tmp.resolve("cache-ro"));
+            for (boolean offline : new boolean[] {true, false}) {
+                Map<String, String> env = sherpaEnv(ro, "3dspeaker_tiny.onnx");
+                long requests = hub.requests().size();
+                String run = offline ? "ro-offline" : "ro-online";
+                try (LibertyServer server = startReady(offline ? offline(env) : env, tmp.resolve(run))) {
+                    JsonObject status = json(server.get("/v1/status").body());
+                    assertEquals(ro.toString(), status.getString("cache_dir"));
+                    assertTrue(status.getBoolean("model_cached"), run);
+                    assertEquals(offline, status.getBoolean("offline_mode"));
+                    assertEquals("3d-speaker", json(server.get("/v1/model").body()).getString("family"));
+                    for (String input : List.of("speech_espeak_en", "speech_8k_s16_mono")) {
+                        assertMatchesSherpa("3dspeaker", input, reference(input, "3dspeaker_tiny"),
+                                embedding(server, input));
+                    }
+                    String logs = server.allLogs();
+                    assertFalse(logs.contains("Read-only file system") || logs.contains("ReadOnlyFileSystem"),
+                            run + ": the service tried to write to the read-only cache");
+                }
+                assertEquals(requests, hub.requests().size(), run + ": a cached model needs no request");
+            }
+            assertEquals(before, listing(ro), "the read-only volume as it was");
+        }
+        assertEquals(before, listing(source), "the volume's files unchanged");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.speakerembedding.model.speechbrain.EcapaModel;
 import dev.speakerembedding.testing.LibertyServer;
+import dev.speakerembedding.testing.Mounts;
 import dev.speakerembedding.testing.hubstandin.HubStandIn;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,7 +44,7 @@ class DiskFaultScenario {
         Fixtures.Reference reference = Fixtures.Reference.of("speech_espeak_en");
         List<String> problems = new ArrayList<>();
         int tried = 0;
-        try (HubStandIn hub = HubStandIn.start(); Mounts mounts = new Mounts()) {
+        try (HubStandIn hub = HubStandIn.start(); Mounts mounts = Mounts.skippingWhenNotPermitted()) {
             Fixtures.serve(hub, model);
             Path withGraph = tmp.resolve("with-graph");
             Path snapshot = Fixtures.fillCache(hub.endpoint(), withGraph, model).snapshotDir();
@@ -98,7 +99,7 @@ class DiskFaultScenario {
         long[] freeBytes = {ckpt / 2, ckpt + 96 * 1024};
         String[] what = {"no room for the checkpoint", "room for the downloads, not for the ONNX graph"};
         int tried = 0;
-        try (HubStandIn hub = HubStandIn.start(); Mounts mounts = new Mounts()) {
+        try (HubStandIn hub = HubStandIn.start(); Mounts mounts = Mounts.skippingWhenNotPermitted()) {
             Fixtures.serve(hub, model);
             for (int i = 0; i < freeBytes.length; i++) {
                 tried++;

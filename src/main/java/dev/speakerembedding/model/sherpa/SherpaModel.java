@@ -13,6 +13,7 @@ import dev.speakerembedding.audio.DecodedAudio;
 import dev.speakerembedding.features.KaldiFbankOptions;
 import dev.speakerembedding.model.ConversionInfo;
 import dev.speakerembedding.model.FeatureMatrix;
+import dev.speakerembedding.model.GuardedSession;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.OnnxSessions;
@@ -31,8 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A sherpa-onnx speaker-embedding ONNX file (WeSpeaker, 3D-Speaker or NeMo) served as it is, fed as sherpa-onnx
@@ -54,13 +53,10 @@ public final class SherpaModel implements SpeakerModel {
     private final Map<String, String> rawMetadata;
     private final int dimension;
     private final OrtEnvironment environment;
-    private final OrtSession session;
+    private final GuardedSession session;
     private final String featureInput;
     private final String lengthInput;
     private final String embeddingOutput;
-    /** Runs share the read lock; close takes the write lock so no run sees a freed native session. */
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
 
     private SherpaModel(SherpaFrontEnd frontEnd, SourceFile file, Map<String, String> rawMetadata, int dimension,
                         OrtEnvironment environment, OrtSession session, String featureInput, String lengthInput,
@@ -70,7 +66,7 @@ public final class SherpaModel implements SpeakerModel {
         this.rawMetadata = rawMetadata;
         this.dimension = dimension;
         this.environment = environment;
-        this.session = session;
+        this.session = new GuardedSession(session);
         this.featureInput = featureInput;
         this.lengthInput = lengthInput;
         this.embeddingOutput = embeddingOutput;
@@ -276,20 +272,16 @@ public final class SherpaModel implements SpeakerModel {
         long[] shape = nemo ? new long[] {1, features.bins(), features.frames()}
                 : new long[] {1, features.frames(), features.bins()};
         float[] values = nemo ? features.transposed() : features.rowMajor();
-        lifecycle.readLock().lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("model is closed");
+        try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), shape);
+             OnnxTensor length = nemo ? OnnxTensor.createTensor(environment,
+                     LongBuffer.wrap(new long[] {features.frames()}), new long[] {1}) : null) {
+            Map<String, OnnxTensor> feed = new HashMap<>();
+            feed.put(featureInput, input);
+            if (nemo) {
+                feed.put(lengthInput, length);
             }
-            try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), shape);
-                 OnnxTensor length = nemo ? OnnxTensor.createTensor(environment,
-                         LongBuffer.wrap(new long[] {features.frames()}), new long[] {1}) : null) {
-                Map<String, OnnxTensor> feed = new HashMap<>();
-                feed.put(featureInput, input);
-                if (nemo) {
-                    feed.put(lengthInput, length);
-                }
-                try (OrtSession.Result result = session.run(feed, Set.of(embeddingOutput))) {
+            return session.use(s -> {
+                try (OrtSession.Result result = s.run(feed, Set.of(embeddingOutput))) {
                     Optional<OnnxValue> output = result.get(embeddingOutput);
                     if (output.isEmpty() || !(output.get() instanceof OnnxTensor tensor)) {
                         throw new IllegalStateException("session returned no " + embeddingOutput + " tensor");
@@ -303,12 +295,10 @@ public final class SherpaModel implements SpeakerModel {
                     buffer.get(embedding);
                     return embedding;
                 }
-            } catch (OrtException e) {
-                throw new IllegalStateException("ONNX Runtime failed on " + features.frames() + " frames: "
-                        + e.getMessage(), e);
-            }
-        } finally {
-            lifecycle.readLock().unlock();
+            });
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on " + features.frames() + " frames: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -378,16 +368,6 @@ public final class SherpaModel implements SpeakerModel {
 
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                session.close();
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed to release the session: " + e.getMessage(), e);
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
+        session.close();
     }
 }

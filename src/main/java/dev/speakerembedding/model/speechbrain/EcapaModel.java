@@ -10,6 +10,7 @@ import ai.onnxruntime.TensorInfo;
 import dev.speakerembedding.files.FileDigests;
 import dev.speakerembedding.model.ConversionInfo;
 import dev.speakerembedding.model.ConvertedModelStore;
+import dev.speakerembedding.model.GuardedSession;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.OnnxSessions;
@@ -23,8 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A speechbrain ECAPA-TDNN speaker-embedding model (its files: {@link SpeechbrainEcapa}) running on ONNX Runtime.
@@ -40,10 +39,7 @@ public final class EcapaModel implements AutoCloseable {
     private final ConversionInfo conversion;
     private final List<SourceFile> sourceFiles;
     private final OrtEnvironment environment;
-    private final OrtSession session;
-    /** Runs share the read lock; close takes the write lock so no run sees a freed native session. */
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
+    private final GuardedSession session;
 
     private EcapaModel(EcapaHyperparams params, EmbeddingNormalization normalization, ConversionInfo conversion,
                        List<SourceFile> sourceFiles, OrtEnvironment environment, OrtSession session) {
@@ -52,7 +48,7 @@ public final class EcapaModel implements AutoCloseable {
         this.conversion = conversion;
         this.sourceFiles = sourceFiles;
         this.environment = environment;
-        this.session = session;
+        this.session = new GuardedSession(session);
     }
 
     /**
@@ -174,27 +170,22 @@ public final class EcapaModel implements AutoCloseable {
             throw new IllegalArgumentException("features have " + featsRowMajor.length + " values, expected "
                     + frames + " frames x " + params.nMels() + " mels");
         }
-        lifecycle.readLock().lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("model is closed");
-            }
-            long[] shape = {1, frames, params.nMels()};
-            try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(featsRowMajor), shape);
-                 OrtSession.Result result = session.run(Map.of(EcapaOnnxBuilder.INPUT, input))) {
-                Optional<OnnxValue> output = result.get(EcapaOnnxBuilder.OUTPUT);
-                if (output.isEmpty() || !(output.get() instanceof OnnxTensor tensor)) {
-                    throw new IllegalStateException("session returned no " + EcapaOnnxBuilder.OUTPUT + " tensor");
+        long[] shape = {1, frames, params.nMels()};
+        try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(featsRowMajor), shape)) {
+            return session.use(s -> {
+                try (OrtSession.Result result = s.run(Map.of(EcapaOnnxBuilder.INPUT, input))) {
+                    Optional<OnnxValue> output = result.get(EcapaOnnxBuilder.OUTPUT);
+                    if (output.isEmpty() || !(output.get() instanceof OnnxTensor tensor)) {
+                        throw new IllegalStateException("session returned no " + EcapaOnnxBuilder.OUTPUT + " tensor");
+                    }
+                    FloatBuffer values = tensor.getFloatBuffer();
+                    float[] embedding = new float[params.linNeurons()];
+                    values.get(embedding);
+                    return embedding;
                 }
-                FloatBuffer values = tensor.getFloatBuffer();
-                float[] embedding = new float[params.linNeurons()];
-                values.get(embedding);
-                return embedding;
-            } catch (OrtException e) {
-                throw new IllegalStateException("ONNX Runtime failed on " + frames + " frames: " + e.getMessage(), e);
-            }
-        } finally {
-            lifecycle.readLock().unlock();
+            });
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on " + frames + " frames: " + e.getMessage(), e);
         }
     }
 
@@ -218,17 +209,7 @@ public final class EcapaModel implements AutoCloseable {
 
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                session.close();
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed to release the session: " + e.getMessage(), e);
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
+        session.close();
     }
 
     /** Guards against a cache entry that is complete but not ours (hand-copied, older layout). */

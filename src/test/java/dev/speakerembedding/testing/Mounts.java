@@ -1,4 +1,4 @@
-package dev.speakerembedding.reliability;
+package dev.speakerembedding.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,18 +10,35 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Real file-system conditions made with {@code mount} (the tests run as root in a sandbox that may or may not allow
- * it): a small tmpfs for a nearly full disk, a read-only bind mount for a read-only volume. When mounting is not
- * permitted the calling test is skipped with the reason, never passed: these tests run only in the reliability
- * suite (never in {@code mvn verify}), whose script counts every skip from the test reports and fails unless it is
- * run with {@code --allow-skips}. A right missing from the machine is not a fault of the code, so it is a skip
- * rather than a failure, but it is never silent. {@link #close()} unmounts in reverse order.
+ * it): a small tmpfs for a nearly full disk, a read-only bind mount for a read-only volume (permission bits do not
+ * stop root, a read-only mount does). When mounting is not permitted, {@link #skippingWhenNotPermitted()} skips the
+ * calling test with the reason, never passes it: the reliability suite's long scenarios use it, and its script counts
+ * every skip from the test reports and fails unless run with {@code --allow-skips}. Integration tests of
+ * {@code mvn verify} use {@link #failingWhenNotPermitted()}: CI runs them as root with that right, so a machine
+ * without it fails saying what is missing, as {@code it/NetworkNamespace} does. {@link #close()} unmounts in reverse
+ * order.
  */
-final class Mounts implements AutoCloseable {
+public final class Mounts implements AutoCloseable {
 
     private final List<Path> mounted = new ArrayList<>();
+    private final boolean skipWhenNotPermitted;
+
+    private Mounts(boolean skipWhenNotPermitted) {
+        this.skipWhenNotPermitted = skipWhenNotPermitted;
+    }
+
+    /** A missing right to mount skips the test (the reliability suite counts and names skips). */
+    public static Mounts skippingWhenNotPermitted() {
+        return new Mounts(true);
+    }
+
+    /** A missing right to mount fails the test, naming what it needs. */
+    public static Mounts failingWhenNotPermitted() {
+        return new Mounts(false);
+    }
 
     /** A tmpfs of {@code size} (e.g. "2m") at {@code dir}. */
-    Path tmpfs(Path dir, String size) throws IOException, InterruptedException {
+    public Path tmpfs(Path dir, String size) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         run("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0777", "tmpfs", dir.toString());
         mounted.add(dir);
@@ -29,7 +46,7 @@ final class Mounts implements AutoCloseable {
     }
 
     /** {@code source} visible read-only at {@code target} (a bind mount remounted ro: root cannot write it either). */
-    Path readOnlyBind(Path source, Path target) throws IOException, InterruptedException {
+    public Path readOnlyBind(Path source, Path target) throws IOException, InterruptedException {
         Files.createDirectories(target);
         run("mount", "--bind", source.toString(), target.toString());
         mounted.add(target);
@@ -37,7 +54,7 @@ final class Mounts implements AutoCloseable {
         try {
             Files.createFile(target.resolve(".write-probe"));
             Files.delete(target.resolve(".write-probe"));
-            Assumptions.abort("the read-only bind mount at " + target + " is still writable in this environment,"
+            notPermitted("the read-only bind mount at " + target + " is still writable in this environment,"
                     + " so a read-only volume cannot be made here");
         } catch (IOException expected) {
             // read-only, as intended
@@ -45,12 +62,20 @@ final class Mounts implements AutoCloseable {
         return target;
     }
 
-    private static void run(String... command) throws IOException, InterruptedException {
+    private void notPermitted(String why) {
+        if (skipWhenNotPermitted) {
+            Assumptions.abort(why);
+        }
+        throw new AssertionError(why + ". This test needs root with the right to mount (CAP_SYS_ADMIN); run the"
+                + " integration tests as root on such a machine (CI does).");
+    }
+
+    private void run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes()).strip();
         boolean done = p.waitFor(30, TimeUnit.SECONDS);
         if (!done || p.exitValue() != 0) {
-            Assumptions.abort("cannot " + String.join(" ", command) + " in this environment (needs root and mount"
+            notPermitted("cannot " + String.join(" ", command) + " in this environment (needs root and mount"
                     + " permission): " + output);
         }
     }
