@@ -97,19 +97,22 @@ done
 for i in $(seq "$runs"); do
   t0="$(now_ms)"
   env -i PATH="$PATH" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} HOME="$work" HF_ENDPOINT="$endpoint" \
-    MODEL_CACHE_DIR="$work/cli-cache" scripts/download-embedding-model.sh >"$work/cli-$i.log" 2>&1
-  echo "pre-download $([[ $i == 1 ]] && echo cold || echo warm) ms=$(( $(now_ms) - t0 ))"
+    MODEL_CACHE_DIR="$work/cli-cache" JAVA_OPTS=-Xmx768m \
+    /usr/bin/time -f 'max_rss_kib=%M' -o "$work/cli-$i.time" scripts/download-embedding-model.sh >"$work/cli-$i.log" 2>&1
+  echo "pre-download $([[ $i == 1 ]] && echo cold || echo warm) ms=$(( $(now_ms) - t0 )) $(cat "$work/cli-$i.time")"
 done
 
 # Memory after a run of requests: two clients posting a 3 s clip, as the benchmark's soak does on 2 cores.
 MEASURE_JVM_ARGS="-XX:NativeMemoryTracking=summary" start_server memory "$work/cache-cold-1"
 clip="$root/src/test/resources/conformance/inputs/noise_3s.wav"
-for c in 1 2; do
+clients=()
+for _ in 1 2; do
   ( for _ in $(seq $(( requests / 2 ))); do
       curl -fsS -o /dev/null -H 'Content-Type: audio/wav' --data-binary @"$clip" "http://127.0.0.1:$SERVER_PORT/v1/embeddings"
     done ) &
+  clients+=($!)
 done
-wait %2 %3 2>/dev/null || wait
+wait "${clients[@]}"
 echo "after $requests requests: rss_mib=$(( $(awk '/VmRSS/ {print $2}' "/proc/$SERVER_JAVA_PID/status") / 1024 ))"
 jcmd "$SERVER_JAVA_PID" GC.heap_info | sed 's/^/  heap: /' | head -4
 jcmd "$SERVER_JAVA_PID" VM.native_memory summary | grep -E 'Total:|Java Heap|Class \(|Thread \(|Code \(|GC \(|Internal|Other|Symbol|Metaspace' | sed 's/^/  nmt: /'
