@@ -61,12 +61,13 @@ start_server() {
     MODEL_CACHE_DIR="$cache" DATA_DIR="$out/data" JVM_ARGS="${MEASURE_JVM_ARGS:-}" \
     "$wlp/bin/server" run speakerEmbedding >"$out/console.log" 2>&1 &
   server_pid=$!
-  local t0 started="" ready=""
+  local t0 started="" ready="" started_cpu=""
   t0="$(now_ms)"
   while [[ -z "$ready" ]]; do
     if ! kill -0 "$server_pid" 2>/dev/null; then echo "server exited" >&2; tail "$out/console.log" >&2; exit 1; fi
     if [[ -z "$started" ]] && curl -fsS -o /dev/null "http://127.0.0.1:$port/health/started" 2>/dev/null; then
       started=$(( $(now_ms) - t0 ))
+      started_cpu="$(cpu_seconds "$server_pid")"
     fi
     if [[ -n "$started" ]] && curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready" 2>/dev/null; then
       ready=$(( $(now_ms) - t0 ))
@@ -78,7 +79,13 @@ start_server() {
   local java_pid
   java_pid="$(pgrep -P "$server_pid" java || echo "$server_pid")"
   SERVER_JAVA_PID="$java_pid"
-  echo "$kind started_ms=$started ready_ms=$ready rss_mib=$(( $(awk '/VmRSS/ {print $2}' "/proc/$java_pid/status") / 1024 ))"
+  echo "$kind started_ms=$started cpu_s_at_started=$started_cpu ready_ms=$ready rss_mib=$(( $(awk '/VmRSS/ {print $2}' "/proc/$java_pid/status") / 1024 ))"
+}
+# CPU seconds (user + system) the server's JVM has used: what a start costs whatever the machine's load.
+cpu_seconds() {
+  local java_pid
+  java_pid="$(pgrep -P "$1" java || echo "$1")"
+  awk -v tck="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / tck }' "/proc/$java_pid/stat"
 }
 stop_server() {
   kill "$server_pid" 2>/dev/null || true

@@ -51,11 +51,11 @@ class ManifestsTest {
     static final long NATIVE_MIB_MEASURED = 446;
 
     /**
-     * The slowest launch-to-/health/started measured by deploy/measure-startup.sh on a 2-core machine at a load
-     * average of about 11 (README "Deploying", Probe timings). The startup probe must wait at least twice that
-     * before it gives up, or a busy node would restart servers that are merely slow to start.
+     * The slowest launch-to-/health/started measured by deploy/measure-startup.sh, on a 2-core machine shared with
+     * other builds at a load average of about 17 (README "Deploying", Probe timings). The startup probe must wait at
+     * least twice that before it gives up, or a busy node would restart servers that are merely slow to start.
      */
-    static final double SLOWEST_START_SECONDS_MEASURED = 137.9;
+    static final double SLOWEST_START_SECONDS_MEASURED = 180.7;
 
     /**
      * Environment variables that are not ServiceConfig's or server.xml's, each documented by whoever reads it.
