@@ -288,6 +288,15 @@ class ManifestsTest {
         assertEquals(port, (Integer) at(application(), "spec", "service", "port"));
         assertEquals(Boolean.FALSE, at(application(), "spec", "manageTLS"),
                 "the operator would otherwise move the service to HTTPS on 9443, which this server does not serve");
+        // Prometheus scrapes every pod on the same port, at MicroProfile Metrics' endpoint.
+        Map<String, Object> annotations = at(deployment(), "spec", "template", "metadata", "annotations");
+        assertEquals(String.valueOf(port), annotations.get("prometheus.io/port"));
+        assertEquals("/metrics", annotations.get("prometheus.io/path"));
+        List<Map<String, Object>> scrape = at(application(), "spec", "monitoring", "endpoints");
+        assertEquals(1, scrape.size());
+        assertEquals(ports.get(0).get("name"), scrape.get(0).get("port"));
+        assertEquals(at(application(), "spec", "service", "portName"), scrape.get(0).get("port"));
+        assertEquals("/metrics", scrape.get(0).get("path"));
         for (String kind : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
             Map<String, Object> probe = at(serverContainer(), kind);
             assertEquals(port, (Integer) at(probe, "httpGet", "port"));
