@@ -19,6 +19,14 @@ COPY scripts scripts
 # server that `mvn package` also builds (the image's Liberty is the base image's).
 RUN mvn -B -q -DskipTests -DskipLibertyPackage package
 
+# The pre-download tool for the runtime image (a Kubernetes initContainer runs it: README "Deploying"): the script,
+# the compiled classes and their jars in the layout the script expects, without ONNX Runtime, which the runtime
+# stage links from lib/global instead of carrying a second copy.
+RUN mkdir -p target/predownload/scripts target/predownload/target/cli-lib && \
+    cp scripts/download-embedding-model.sh target/predownload/scripts/ && \
+    cp -r target/classes target/predownload/target/classes && \
+    find target/cli-lib -name '*.jar' ! -name 'onnxruntime-*' -exec cp {} target/predownload/target/cli-lib/ \;
+
 ARG DOWNLOAD_MODEL=true
 ARG EMBEDDING_MODEL=speechbrain/spkrec-ecapa-voxceleb
 ARG MODEL_REVISION=main
@@ -55,6 +63,10 @@ COPY --chown=1001:0 --from=build /build/target/cli-lib/onnxruntime-*.jar /config
 COPY --chown=1001:0 --from=build /build/target/jdbc-lib/h2-*.jar /build/target/jdbc-lib/postgresql-*.jar /config/lib/jdbc/
 COPY --chown=1001:0 --from=build /build/target/speaker-embedding.war /config/dropins/
 COPY --chown=1001:0 --from=build /app/models /app/models
+# The same Java pre-download as the build's, for an initContainer or Job with this image:
+#   /opt/speaker-embedding/scripts/download-embedding-model.sh   (the environment as for the server)
+COPY --chown=1001:0 --from=build /build/target/predownload /opt/speaker-embedding
+RUN ln -s /config/lib/global/onnxruntime-*.jar /opt/speaker-embedding/target/cli-lib/
 
 ENV MODEL_CACHE_DIR=/app/models \
     DATA_DIR=/app/data \
