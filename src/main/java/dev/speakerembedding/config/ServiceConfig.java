@@ -164,6 +164,13 @@ public class ServiceConfig {
     @Inject @ConfigProperty(name = "PROFILE_DB_RETRY_SECONDS", defaultValue = DEFAULT_PROFILE_DB_RETRY_SECONDS)
     int profileDbRetrySeconds;
 
+    /**
+     * Read by Liberty (server.xml's httpAccessLogging, a boolean: {@code true} or {@code false}); declared here so that
+     * every variable the service reads is in this class (README "Logs").
+     */
+    @Inject @ConfigProperty(name = "HTTP_ACCESS_LOG", defaultValue = "false")
+    String httpAccessLog = "false";
+
     /*
      * MicroProfile JWT's standard settings, by their standard names (environment: MP_JWT_VERIFY_ISSUER,
      * MP_JWT_VERIFY_PUBLICKEY, MP_JWT_VERIFY_PUBLICKEY_LOCATION, MP_JWT_VERIFY_AUDIENCES,
@@ -242,6 +249,7 @@ public class ServiceConfig {
         c.dataDir = get.apply("DATA_DIR");
         c.xdgDataHome = get.apply("XDG_DATA_HOME");
         c.profileDbUrl = get.apply("PROFILE_DB_URL");
+        c.httpAccessLog = get.apply("HTTP_ACCESS_LOG").orElse("false");
         c.jwtIssuer = get.apply("MP_JWT_VERIFY_ISSUER");
         c.jwtPublicKey = get.apply("MP_JWT_VERIFY_PUBLICKEY");
         c.jwtPublicKeyLocation = get.apply("MP_JWT_VERIFY_PUBLICKEY_LOCATION");
@@ -463,6 +471,11 @@ public class ServiceConfig {
     }
 
     /** Which database holds the profiles, for logs and status: "h2 (embedded)" or the URL's scheme, never the URL. */
+    /** Whether Liberty writes the HTTP access log: its own reading of a boolean, {@code true} in any case. */
+    public boolean httpAccessLog() {
+        return httpAccessLog.trim().equalsIgnoreCase("true");
+    }
+
     public String profileDatabaseKind() {
         if (profileDbUrl.isEmpty()) {
             return "h2 (embedded, file mode)";

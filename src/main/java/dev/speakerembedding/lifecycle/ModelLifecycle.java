@@ -3,6 +3,8 @@ package dev.speakerembedding.lifecycle;
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
 import dev.speakerembedding.hub.HubException;
+import dev.speakerembedding.logging.LibertyLogRecordContext;
+import dev.speakerembedding.logging.LogFields;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -28,6 +30,8 @@ public class ModelLifecycle {
     private volatile String configurationError;
 
     void onStart(@Observes Startup event) {
+        // Fields of the lifecycle's log lines become JSON fields where Liberty's API is there (README "Logs").
+        LogFields.install(LibertyLogRecordContext.find(ModelLifecycle.class.getClassLoader()).orElse(null));
         try {
             manager = Components.modelManager(config);
             LOG.info(String.format("Model %s@%s, cache %s, offline mode %s, endpoint %s", config.modelId(),

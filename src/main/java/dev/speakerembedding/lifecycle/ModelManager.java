@@ -12,14 +12,17 @@ import dev.speakerembedding.hub.ModelFetcher;
 import dev.speakerembedding.hub.OfflineCacheMissException;
 import dev.speakerembedding.hub.RepoFiles;
 import dev.speakerembedding.hub.RepoRef;
+import dev.speakerembedding.logging.LogFields;
 import dev.speakerembedding.model.ModelFormatException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.ZipException;
@@ -29,6 +32,10 @@ import java.util.zip.ZipException;
  * online → download, verify, load; not cached and offline → report why and how to fix it. Runs on its own worker
  * thread so the server answers at once, retries what can recover (network, 5xx, an offline cache that someone
  * fills later) with capped exponential backoff, and becomes ready by itself.
+ *
+ * <p>Every change of state writes exactly one log line (README "Logs"), with the fields {@code model},
+ * {@code model_state}, {@code model_previous_state}, {@code attempt_int} and, once known, {@code commit}; reading the
+ * status (the probes, /v1/status) writes none.
  *
  * <p>Plain Java: the CDI bean in this package only starts and stops it.
  */
@@ -223,15 +230,17 @@ public final class ModelManager implements AutoCloseable {
             attempt++;
             final int attemptNumber = attempt;
             progressed(Duration.ZERO);
-            status.updateAndGet(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(),
-                    null, null, null, attemptNumber));
+            transition(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(), null, null,
+                    null, attemptNumber), Level.INFO, String.format("Model %s@%s: checking the cache (attempt %d)",
+                    settings.ref().repoId(), settings.ref().revision(), attemptNumber), null, Map.of());
             try {
                 Acquired acquired = acquirer.acquire(fetcher);
                 CachedSnapshot snapshot = acquired.snapshot();
                 servedFiles = acquired.files();
                 progressed(Duration.ZERO);
-                status.updateAndGet(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(),
-                        null, null, null, attemptNumber));
+                transition(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(), null,
+                        null, null, attemptNumber), Level.INFO, String.format("Model %s: loading commit %s",
+                        settings.ref().repoId(), snapshot.commit()), null, Map.of());
                 SpeakerEmbedder loaded = acquired.loader().load(snapshot);
                 if (closed) {
                     loaded.close();
@@ -242,9 +251,10 @@ public final class ModelManager implements AutoCloseable {
                 LifecycleStatus ready = new LifecycleStatus(LifecycleState.READY, snapshot.commit(), null, now, took,
                         null, attemptNumber);
                 serving.set(new Serving(loaded, ready));
-                status.set(ready);
-                LOG.info(String.format("✓ Model pre-loaded successfully: %s@%s in %.1f s (dimension %d)",
-                        settings.ref().repoId(), snapshot.commit(), took.toMillis() / 1000.0, loaded.dimension()));
+                transition(s -> ready, Level.INFO, String.format("✓ Model pre-loaded successfully: %s@%s in %.1f s "
+                        + "(dimension %d)", settings.ref().repoId(), snapshot.commit(), took.toMillis() / 1000.0,
+                        loaded.dimension()), null, LogFields.of("load_ms_long", took.toMillis(), "dimension_int",
+                        loaded.dimension()));
                 return;
             } catch (HubException e) {
                 if (!recoverable(e)) {
@@ -300,21 +310,19 @@ public final class ModelManager implements AutoCloseable {
     }
 
     private void fail(String message, Throwable cause, int attemptNumber) {
-        LOG.log(Level.SEVERE, "Model " + settings.ref().repoId() + " cannot be loaded: " + message
-                + " (no further attempts in this process)", cause);
-        status.updateAndGet(s -> new LifecycleStatus(LifecycleState.FAILED, s.commit(), message, null, null, null,
-                attemptNumber));
+        transition(s -> new LifecycleStatus(LifecycleState.FAILED, s.commit(), message, null, null, null,
+                attemptNumber), Level.SEVERE, "Model " + settings.ref().repoId() + " cannot be loaded: " + message
+                + " (no further attempts in this process)", cause, Map.of());
     }
 
     private void waitToRetry(String message, Throwable cause, int attemptNumber) {
         Duration delay = backoff(attemptNumber);
         Instant next = Instant.now().plus(delay);
         progressed(delay);
-        status.updateAndGet(s -> new LifecycleStatus(LifecycleState.WAITING_TO_RETRY, s.commit(), message, null, null,
-                next, attemptNumber));
-        LOG.log(Level.WARNING, String.format("Model %s not loaded (attempt %d): %s; retrying in %d s",
+        transition(s -> new LifecycleStatus(LifecycleState.WAITING_TO_RETRY, s.commit(), message, null, null, next,
+                attemptNumber), Level.WARNING, String.format("Model %s not loaded (attempt %d): %s; retrying in %d s",
                 settings.ref().repoId(), attemptNumber, message, delay.toSeconds()),
-                cause instanceof HubException ? null : cause);
+                cause instanceof HubException ? null : cause, LogFields.of("retry_in_ms_long", delay.toMillis()));
         synchronized (sleeper) {
             long deadline = System.nanoTime() + delay.toNanos();
             long left;
@@ -346,19 +354,26 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
-    /** Records DOWNLOADING while files move, then passes the event on. */
+    /**
+     * Records DOWNLOADING from the first bytes of a body (progress events come only once per progress interval, so a
+     * small file could arrive whole without one), then passes the events on.
+     */
     private DownloadListener trackingListener(DownloadListener delegate) {
         return new DownloadListener() {
             @Override
             public void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond) {
                 progressed(Duration.ZERO);
-                status.updateAndGet(s -> s.state() == LifecycleState.CHECKING_CACHE ? s.with(LifecycleState.DOWNLOADING) : s);
                 delegate.progress(file, bytesDone, bytesTotal, bytesPerSecond);
             }
 
             @Override
             public void bytesArrived() {
                 progressed(Duration.ZERO);
+                if (status.get().state() == LifecycleState.CHECKING_CACHE) {
+                    transition(s -> s.state() == LifecycleState.CHECKING_CACHE ? s.with(LifecycleState.DOWNLOADING) : s,
+                            Level.INFO, String.format("Model %s: downloading from the Hub", settings.ref().repoId()),
+                            null, Map.of());
+                }
             }
 
             @Override
@@ -385,6 +400,28 @@ public final class ModelManager implements AutoCloseable {
         if (last != null) {
             last.embedder().close();
         }
-        status.updateAndGet(s -> s.with(LifecycleState.STOPPED));
+        transition(s -> s.with(LifecycleState.STOPPED), Level.INFO,
+                String.format("Model %s: stopped", settings.ref().repoId()), null, Map.of());
+    }
+
+    /**
+     * Applies {@code change} to the status and, when the state changed, writes the one log line of that change:
+     * {@code message} with the lifecycle's fields and {@code extra}. Several threads may try the same change (the
+     * download listener runs on download threads); only the one that made it logs.
+     */
+    private void transition(UnaryOperator<LifecycleStatus> change, Level level, String message, Throwable thrown,
+                            Map<String, String> extra) {
+        LifecycleStatus[] before = new LifecycleStatus[1];
+        LifecycleStatus after = status.updateAndGet(s -> {
+            before[0] = s;
+            return change.apply(s);
+        });
+        if (before[0].state() == after.state()) {
+            return;
+        }
+        Map<String, String> fields = LogFields.of("model", settings.ref().repoId(), "model_state", after.state(),
+                "model_previous_state", before[0].state(), "attempt_int", after.attempts(), "commit", after.commit());
+        fields.putAll(extra);
+        LogFields.log(LOG, level, message, thrown, fields);
     }
 }

@@ -76,6 +76,9 @@ class ServiceConfigTest {
         assertEquals(32, c.maxQueuedRequests());
         assertEquals(Duration.ofSeconds(20), c.uploadTimeout());
         assertEquals(65536, c.uploadMinBytesPerSecond());
+        assertFalse(c.httpAccessLog());
+        assertTrue(config(Map.of("HTTP_ACCESS_LOG", "TRUE")).httpAccessLog());
+        assertFalse(config(Map.of("HTTP_ACCESS_LOG", "1")).httpAccessLog(), "Liberty reads booleans as true/false");
     }
 
     @Test
