@@ -2,10 +2,13 @@ package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.DownloadListener;
 import dev.speakerembedding.hub.HubException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
 import java.util.Optional;
@@ -24,12 +27,25 @@ public class ModelLifecycle {
     @Inject
     ServiceConfig config;
 
+    /** Download observers (metrics); none in a deployment without them. */
+    @Inject
+    Instance<DownloadListener> downloadObservers;
+
+    /** Each change of the lifecycle's state, fired on the thread that made it (metrics observe it). */
+    @Inject
+    Event<LifecycleStatus> stateChanges;
+
     private volatile ModelManager manager;
     private volatile String configurationError;
 
     void onStart(@Observes Startup event) {
         try {
-            manager = Components.modelManager(config);
+            DownloadListener observer = DownloadListener.none();
+            for (DownloadListener l : downloadObservers) {
+                observer = DownloadListener.both(observer, l);
+            }
+            manager = Components.modelManager(config, observer);
+            manager.onStateChange(stateChanges::fire);
             LOG.info(String.format("Model %s@%s, cache %s, offline mode %s, endpoint %s", config.modelId(),
                     config.revision(), config.cacheDir(), config.offline(),
                     config.offline() ? "(not used)" : config.endpoint()));

@@ -19,7 +19,9 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.ZipException;
@@ -112,6 +114,8 @@ public final class ModelManager implements AutoCloseable {
      * on at each sign of progress, and past the sleep before the next attempt while it waits.
      */
     private volatile long progressDeadlineNanos;
+    /** Told of every change of state (metrics); never of a change within one state. */
+    private volatile Consumer<LifecycleStatus> stateObserver = s -> { };
     /** Set with a FAILED status when only a new process can help (see {@link UnexpectedFailure#RESTART_REQUIRED}). */
     private volatile String restartRequired;
 
@@ -128,14 +132,27 @@ public final class ModelManager implements AutoCloseable {
     /** As the constructor, with the files found (and how to load them) by {@code acquirer} at each attempt. */
     public static ModelManager acquiring(Settings settings, HubCache cache,
                                          Function<DownloadListener, ModelFetcher> fetcherFactory, Acquirer acquirer) {
-        return new ModelManager(acquirer, settings, cache, fetcherFactory);
+        return acquiring(settings, cache, fetcherFactory, acquirer, DownloadListener.none());
+    }
+
+    /** As {@link #acquiring(Settings, HubCache, Function, Acquirer)}, download events also going to {@code observer}. */
+    public static ModelManager acquiring(Settings settings, HubCache cache,
+                                         Function<DownloadListener, ModelFetcher> fetcherFactory, Acquirer acquirer,
+                                         DownloadListener observer) {
+        return new ModelManager(acquirer, settings, cache, fetcherFactory, observer);
     }
 
     private ModelManager(Acquirer acquirer, Settings settings, HubCache cache,
                          Function<DownloadListener, ModelFetcher> fetcherFactory) {
+        this(acquirer, settings, cache, fetcherFactory, DownloadListener.none());
+    }
+
+    private ModelManager(Acquirer acquirer, Settings settings, HubCache cache,
+                         Function<DownloadListener, ModelFetcher> fetcherFactory, DownloadListener observer) {
         this.settings = settings;
         this.cache = cache;
-        this.fetcher = fetcherFactory.apply(trackingListener(new LoggingDownloadListener()));
+        this.fetcher = fetcherFactory.apply(trackingListener(
+                DownloadListener.both(new LoggingDownloadListener(), observer)));
         this.acquirer = acquirer;
         this.servedFiles = settings.files();
     }
@@ -155,6 +172,27 @@ public final class ModelManager implements AutoCloseable {
 
     public LifecycleStatus status() {
         return status.get();
+    }
+
+    /** {@code observer} is told, on the thread that made it, of each change of state from now on. */
+    public void onStateChange(Consumer<LifecycleStatus> observer) {
+        this.stateObserver = observer;
+    }
+
+    private void update(UnaryOperator<LifecycleStatus> change) {
+        LifecycleStatus before;
+        LifecycleStatus after;
+        do {
+            before = status.get();
+            after = change.apply(before);
+        } while (!status.compareAndSet(before, after));
+        if (before.state() != after.state()) {
+            try {
+                stateObserver.accept(after);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "A lifecycle state observer failed; the lifecycle goes on", e);
+            }
+        }
     }
 
     /** The loaded model and the status it became ready with, if a model is loaded. */
@@ -223,14 +261,14 @@ public final class ModelManager implements AutoCloseable {
             attempt++;
             final int attemptNumber = attempt;
             progressed(Duration.ZERO);
-            status.updateAndGet(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(),
+            update(s -> new LifecycleStatus(LifecycleState.CHECKING_CACHE, s.commit(), s.lastError(),
                     null, null, null, attemptNumber));
             try {
                 Acquired acquired = acquirer.acquire(fetcher);
                 CachedSnapshot snapshot = acquired.snapshot();
                 servedFiles = acquired.files();
                 progressed(Duration.ZERO);
-                status.updateAndGet(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(),
+                update(s -> new LifecycleStatus(LifecycleState.LOADING, snapshot.commit(), s.lastError(),
                         null, null, null, attemptNumber));
                 SpeakerEmbedder loaded = acquired.loader().load(snapshot);
                 if (closed) {
@@ -242,7 +280,7 @@ public final class ModelManager implements AutoCloseable {
                 LifecycleStatus ready = new LifecycleStatus(LifecycleState.READY, snapshot.commit(), null, now, took,
                         null, attemptNumber);
                 serving.set(new Serving(loaded, ready));
-                status.set(ready);
+                update(s -> ready);
                 LOG.info(String.format("✓ Model pre-loaded successfully: %s@%s in %.1f s (dimension %d)",
                         settings.ref().repoId(), snapshot.commit(), took.toMillis() / 1000.0, loaded.dimension()));
                 return;
@@ -302,7 +340,7 @@ public final class ModelManager implements AutoCloseable {
     private void fail(String message, Throwable cause, int attemptNumber) {
         LOG.log(Level.SEVERE, "Model " + settings.ref().repoId() + " cannot be loaded: " + message
                 + " (no further attempts in this process)", cause);
-        status.updateAndGet(s -> new LifecycleStatus(LifecycleState.FAILED, s.commit(), message, null, null, null,
+        update(s -> new LifecycleStatus(LifecycleState.FAILED, s.commit(), message, null, null, null,
                 attemptNumber));
     }
 
@@ -310,7 +348,7 @@ public final class ModelManager implements AutoCloseable {
         Duration delay = backoff(attemptNumber);
         Instant next = Instant.now().plus(delay);
         progressed(delay);
-        status.updateAndGet(s -> new LifecycleStatus(LifecycleState.WAITING_TO_RETRY, s.commit(), message, null, null,
+        update(s -> new LifecycleStatus(LifecycleState.WAITING_TO_RETRY, s.commit(), message, null, null,
                 next, attemptNumber));
         LOG.log(Level.WARNING, String.format("Model %s not loaded (attempt %d): %s; retrying in %d s",
                 settings.ref().repoId(), attemptNumber, message, delay.toSeconds()),
@@ -352,13 +390,25 @@ public final class ModelManager implements AutoCloseable {
             @Override
             public void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond) {
                 progressed(Duration.ZERO);
-                status.updateAndGet(s -> s.state() == LifecycleState.CHECKING_CACHE ? s.with(LifecycleState.DOWNLOADING) : s);
+                update(s -> s.state() == LifecycleState.CHECKING_CACHE ? s.with(LifecycleState.DOWNLOADING) : s);
                 delegate.progress(file, bytesDone, bytesTotal, bytesPerSecond);
             }
 
             @Override
             public void bytesArrived() {
                 progressed(Duration.ZERO);
+            }
+
+            @Override
+            public void bytesReceived(long count) {
+                progressed(Duration.ZERO);
+                delegate.bytesReceived(count);
+            }
+
+            @Override
+            public void retrying(String what, Duration delay) {
+                progressed(Duration.ZERO);
+                delegate.retrying(what, delay);
             }
 
             @Override
@@ -385,6 +435,6 @@ public final class ModelManager implements AutoCloseable {
         if (last != null) {
             last.embedder().close();
         }
-        status.updateAndGet(s -> s.with(LifecycleState.STOPPED));
+        update(s -> s.with(LifecycleState.STOPPED));
     }
 }
