@@ -11,6 +11,7 @@ import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.MetricUnits;
 
+
 /** Counts the model's download traffic: the lifecycle passes this listener to the hub client and the fetcher. */
 @ApplicationScoped
 public class DownloadMetrics implements DownloadListener {
@@ -27,7 +28,7 @@ public class DownloadMetrics implements DownloadListener {
     @PostConstruct
     void register() {
         bytes = registry.counter(ServiceMetrics.metadata(BYTES, "Bytes of model files received from the Hub (or "
-                + "HF_ENDPOINT's mirror) by this process", MetricUnits.BYTES));
+                + "HF_ENDPOINT's mirror) by this process", MetricUnits.NONE));
         retries = registry.counter(ServiceMetrics.metadata(RETRIES, "Hub requests retried after a network failure, "
                 + "429 or 5xx (a HEAD, a file listing, or a download resumed)", MetricUnits.NONE));
     }
