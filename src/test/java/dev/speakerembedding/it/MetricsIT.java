@@ -329,6 +329,52 @@ class MetricsIT {
         assertEquals(List.of(), quantiles, "no client-side quantiles: Prometheus computes them from the buckets");
     }
 
+    /**
+     * A second server whose Hub fails its first two requests and then sends slowly: the retries are counted exactly,
+     * and every embedding asked for before the model serves is refused as model_not_ready, and counted.
+     */
+    @Test
+    void retriesAndRefusalsWhileTheModelLoadsAreCounted() throws Exception {
+        try (HubStandIn slowHub = HubStandIn.start()) {
+            serveSmallModel(slowHub, false);
+            slowHub.failNext(2, 503);
+            slowHub.setSlowdown(java.time.Duration.ofMillis(250), 32 * 1024);
+            Path cache = tmp.resolve("slow-cache");
+            try (LibertyServer loading = LibertyServer.start(env(slowHub, cache), tmp.resolve("loading"))) {
+                loading.awaitStarted();
+                byte[] speech = Wavs.speechLike(1);
+                int refused = 0;
+                long deadline = System.nanoTime() + ServerTestSupport.READY_TIMEOUT.toNanos();
+                while (!ServerTestSupport.json(loading.get("/v1/status").body()).getString("state").equals("READY")) {
+                    assertTrue(System.nanoTime() < deadline, "model never ready: " + loading.get("/v1/status").body());
+                    HttpResponse<String> r = loading.post("/v1/embeddings", "audio/wav", speech);
+                    if (r.statusCode() == 200) {
+                        break;
+                    }
+                    assertProblem(r, 503, "model_not_ready");
+                    refused++;
+                    TimeUnit.MILLISECONDS.sleep(300);
+                }
+                assertTrue(refused >= 1, "the download takes seconds: requests meanwhile are refused");
+                loading.awaitReady(ServerTestSupport.READY_TIMEOUT);
+                HttpResponse<String> scraped = loading.get("/metrics");
+                assertEquals(200, scraped.statusCode());
+                PrometheusText m = PrometheusText.parse(scraped.body());
+                assertEquals(refused, m.single(REFUSALS, Map.of("reason", "model_not_ready")));
+                assertEquals(refused, m.sum(REQUESTS, Map.of("operation", EMBEDDINGS, "code", "503")));
+                assertEquals(2, m.single("speaker_embedding_model_download_retries_total", Map.of()));
+                long blobBytes;
+                try (Stream<Path> blobs = Files.list(ServerTestSupport.repoDir(cache).resolve("blobs"))) {
+                    blobBytes = blobs.mapToLong(p -> p.toFile().length()).sum();
+                }
+                assertEquals(blobBytes, m.single("speaker_embedding_model_download_bytes_total", Map.of()));
+                assertEquals(1, m.single("speaker_embedding_model_state", Map.of("state", "ready")));
+                System.out.println("MetricsIT loading server: " + refused + " refused while loading, load "
+                        + m.single("speaker_embedding_model_load_seconds", Map.of()) + " s");
+            }
+        }
+    }
+
     @Test
     void answersThatRunTheModelCarryServerTiming() throws Exception {
         byte[] speech = Wavs.speechLike(1);
