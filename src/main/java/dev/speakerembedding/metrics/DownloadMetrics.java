@@ -11,7 +11,6 @@ import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.MetricUnits;
 
-
 /** Counts the model's download traffic: the lifecycle passes this listener to the hub client and the fetcher. */
 @ApplicationScoped
 public class DownloadMetrics implements DownloadListener {
@@ -37,6 +36,7 @@ public class DownloadMetrics implements DownloadListener {
     void onStart(@Observes Startup event) {
     }
 
+    /** The periodic progress report is for the log (LoggingDownloadListener); the bytes are counted as they arrive. */
     @Override
     public void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond) {
     }

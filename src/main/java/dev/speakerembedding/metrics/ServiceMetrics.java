@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.MetricUnits;
@@ -48,7 +49,7 @@ public class ServiceMetrics {
         refusals(reason).inc();
     }
 
-    private org.eclipse.microprofile.metrics.Counter refusals(Refusal reason) {
+    private Counter refusals(Refusal reason) {
         return registry.counter(metadata(REFUSALS, "Requests refused with 503 before running the model, by reason",
                 MetricUnits.NONE), new Tag("reason", reason.label()));
     }
