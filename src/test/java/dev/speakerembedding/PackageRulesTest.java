@@ -108,6 +108,23 @@ class PackageRulesTest {
         assertEquals(Map.of(), found, "the hub knows files and bytes only");
     }
 
+    /**
+     * Metrics are recorded at the edge: the core and the lifecycle hand out events and timings (a download
+     * listener, a state observer, StageTimings) and never reach the metrics package, which may read them.
+     */
+    @Test
+    void onlyTheEdgeReachesTheMetrics() {
+        Map<String, Set<String>> reaching = new TreeMap<>();
+        DEPENDENCIES.forEach((pkg, deps) -> {
+            if ((isCore(pkg) || pkg.equals("lifecycle") || pkg.equals("config")) && deps.contains("metrics")) {
+                reaching.put(pkg, deps);
+            }
+        });
+        assertEquals(Map.of(), reaching, "core, lifecycle or config packages reaching the metrics");
+        assertTrue(DEPENDENCIES.get("api").contains("metrics"), "the scan sees the edge feed the metrics: "
+                + DEPENDENCIES.get("api"));
+    }
+
     @Test
     void theFileUtilitiesDependOnNothingOfTheProject() {
         assertEquals(Set.of(), DEPENDENCIES.get("files"));

@@ -1,5 +1,7 @@
 package dev.speakerembedding.api;
 
+import dev.speakerembedding.metrics.Refusal;
+import dev.speakerembedding.metrics.ServiceMetrics;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,10 +27,20 @@ public class AdmissionFilter implements ContainerRequestFilter {
     @Inject
     RequestAdmission admission;
 
+    @Inject
+    ServiceMetrics metrics;
+
     @Override
     public void filter(ContainerRequestContext request) {
+        EmbeddingService.LoadedModel model;
         try {
-            EmbeddingService.LoadedModel model = service.readyModel();
+            model = service.readyModel();
+        } catch (ProblemException e) {
+            metrics.refused(Refusal.MODEL_NOT_READY);
+            request.abortWith(ProblemMappers.toEarlyResponse(e));
+            return;
+        }
+        try {
             service.checkRoom();
             admission.admitted(model);
         } catch (ProblemException e) {

@@ -38,6 +38,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  */
 @Path("/embeddings")
 @ApplicationScoped
+@ServerTimed
 @Tag(name = "embeddings", description = "Speaker embeddings of audio files")
 public class EmbeddingResource {
 
@@ -69,7 +70,10 @@ public class EmbeddingResource {
             @Content(mediaType = "audio/x-wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
             @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
                     schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-    @APIResponse(responseCode = "200", description = "One embedding per audio file, in the order sent",
+    @APIResponse(responseCode = "200",
+            headers = @Header(name = ServerTimed.HEADER, description = ServerTimed.DESCRIPTION,
+                    schema = @Schema(type = SchemaType.STRING)),
+            description = "One embedding per audio file, in the order sent",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = EmbeddingResponse.class), examples = {
                     @ExampleObject(name = "single", summary = "One WAV file as the body",

@@ -15,13 +15,21 @@ import dev.speakerembedding.inference.UploadBudget;
 import dev.speakerembedding.lifecycle.LifecycleStatus;
 import dev.speakerembedding.lifecycle.ModelLifecycle;
 import dev.speakerembedding.lifecycle.ModelManager;
+import dev.speakerembedding.embedding.StageTimings;
+import dev.speakerembedding.metrics.Refusal;
+import dev.speakerembedding.metrics.RequestTimings;
+import dev.speakerembedding.metrics.ServiceMetrics;
+import dev.speakerembedding.metrics.Stage;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -48,6 +56,12 @@ public class EmbeddingService {
     @Inject
     ModelLifecycle lifecycle;
 
+    @Inject
+    ServiceMetrics metrics;
+
+    @Inject
+    RequestTimings timings;
+
     private AdmissionGate gate;
     private UploadBudget uploadBudget;
 
@@ -57,10 +71,15 @@ public class EmbeddingService {
         gate = new AdmissionGate(new AdmissionGate.Settings(config.maxConcurrentInferences(),
                 config.maxQueuedRequests(), config.queueTimeout()));
         uploadBudget = new UploadBudget(config.maxBufferedUploadBytes());
+        metrics.admission(gate, uploadBudget);
         LOG.info(String.format("Inference admission: %d at once, %d more admitted, %d ms longest wait for a slot; "
                 + "uploads: %d bytes in memory at once, %d ms + 1 s per %d bytes to arrive",
                 config.maxConcurrentInferences(), config.maxQueuedRequests(), config.queueTimeout().toMillis(),
                 config.maxBufferedUploadBytes(), config.uploadTimeout().toMillis(), config.uploadMinBytesPerSecond()));
+    }
+
+    /** Created with the application, so the admission gauges are exported before the first request. */
+    void onStart(@Observes Startup event) {
     }
 
     /** The memory shared by the request bodies being received. */
@@ -141,23 +160,28 @@ public class EmbeddingService {
             throw ProblemType.INVALID_OPTION.exception("normalize=true applies speechbrain's mean_var_norm_emb; the "
                     + model.family() + " model being served has none (leave normalize unset or false)");
         }
-        return inOneSlot(admission, uploads, (embedder, wav, limits) -> embedder.embed(wav, options, limits));
+        return inOneSlot(admission, uploads, (embedder, wav, limits) -> embedder.embed(wav, options, limits),
+                EmbeddingResult::timings);
     }
 
     /**
      * Computes {@code perUpload} for every upload, in order, in one inference slot; a failing part is named in the
      * problem's detail (unless it is the only, unnamed, upload).
      */
-    private <T> List<T> inOneSlot(RequestAdmission admission, List<AudioUpload> uploads, PerUpload<T> perUpload)
-            throws ProblemException {
+    private <T> List<T> inOneSlot(RequestAdmission admission, List<AudioUpload> uploads, PerUpload<T> perUpload,
+                                  Function<T, StageTimings> timingsOf) throws ProblemException {
         ServiceConfig config = config();
         AudioLimits limits = new AudioLimits(config.minAudioSeconds(), config.maxAudioSeconds());
         SpeakerEmbedder embedder = admission.model().embedder();
+        long queued = System.nanoTime();
         try (AdmissionGate.Ticket ticket = admit(); AdmissionGate.Slot slot = ticket.awaitSlot()) {
+            record(Stage.QUEUE, System.nanoTime() - queued);
             List<T> results = new ArrayList<>(uploads.size());
             for (int i = 0; i < uploads.size(); i++) {
                 try {
-                    results.add(perUpload.apply(embedder, uploads.get(i).bytes(), limits));
+                    T result = perUpload.apply(embedder, uploads.get(i).bytes(), limits);
+                    record(timingsOf.apply(result));
+                    results.add(result);
                 } catch (AudioFormatException e) {
                     throw labelled(audioProblem(e), i, uploads);
                 } catch (AudioRejectedException e) {
@@ -178,7 +202,24 @@ public class EmbeddingService {
                 : e.withDetailPrefix(partLabel(index, uploads.get(index)) + ": ");
     }
 
-    private static ProblemException saturated(SaturatedException e) {
+    /** One file's stages: into the request's Server-Timing and the stage histograms. */
+    private void record(StageTimings t) {
+        record(Stage.DECODE, t.decodeNanos());
+        record(Stage.RESAMPLE, t.resampleNanos());
+        record(Stage.FEATURES, t.fbankNanos());
+        record(Stage.INFERENCE, t.inferenceNanos());
+    }
+
+    private void record(Stage stage, long nanos) {
+        timings.add(stage, nanos);
+        metrics.stage(stage, nanos);
+    }
+
+    private ProblemException saturated(SaturatedException e) {
+        metrics.refused(switch (e.reason()) {
+            case QUEUE_FULL -> Refusal.QUEUE_FULL;
+            case QUEUE_TIMEOUT -> Refusal.QUEUE_TIMEOUT;
+        });
         return ProblemType.SATURATED.exception(e.getMessage() + "; retry after " + e.retryAfterSeconds()
                 + " s (MAX_CONCURRENT_INFERENCES, MAX_QUEUED_REQUESTS, QUEUE_TIMEOUT_MS)", e.retryAfterSeconds());
     }
@@ -203,7 +244,7 @@ public class EmbeddingService {
     public List<MeasuredEmbedding> embedMeasuredAll(RequestAdmission admission, List<AudioUpload> uploads,
                                                     EnergyVoiceActivity voiceActivity) throws ProblemException {
         return inOneSlot(admission, uploads, (embedder, wav, limits) -> embedder.embedMeasured(wav,
-                EmbeddingOptions.RAW, limits, voiceActivity));
+                EmbeddingOptions.RAW, limits, voiceActivity), m -> m.result().timings());
     }
 
     private static ProblemException audioProblem(AudioFormatException e) {

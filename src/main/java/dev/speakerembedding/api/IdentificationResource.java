@@ -2,6 +2,7 @@ package dev.speakerembedding.api;
 
 import dev.speakerembedding.audio.EnergyVoiceActivity;
 import dev.speakerembedding.embedding.MeasuredEmbedding;
+import dev.speakerembedding.metrics.ServiceMetrics;
 import dev.speakerembedding.profiles.IndexSearchResult;
 import dev.speakerembedding.profiles.ModelIdentity;
 import dev.speakerembedding.profiles.ProfileIndex;
@@ -30,6 +31,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -46,6 +48,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @APIResponse(responseCode = "401", ref = "Unauthorized")
 @APIResponse(responseCode = "403", ref = "Forbidden")
 @ProfileRole.Required(ProfileRole.VERIFY)
+@ServerTimed
 @Tag(name = "speakers", description = "Speaker profiles: enroll, verify")
 public class IdentificationResource {
 
@@ -67,6 +70,9 @@ public class IdentificationResource {
     @Inject
     RequestAdmission admission;
 
+    @Inject
+    ServiceMetrics metrics;
+
     @POST
     @Admitted
     @Consumes({"audio/wav", "audio/x-wav", "audio/wave", MediaType.APPLICATION_OCTET_STREAM})
@@ -83,7 +89,10 @@ public class IdentificationResource {
             @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
             @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
                     schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-    @APIResponse(responseCode = "200", description = "The best candidates", content = @Content(
+    @APIResponse(responseCode = "200",
+            headers = @Header(name = ServerTimed.HEADER, description = ServerTimed.DESCRIPTION,
+                    schema = @Schema(type = SchemaType.STRING)),
+            description = "The best candidates", content = @Content(
             mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ProfileViews.Identification.class)))
     @APIResponse(responseCode = "400", description = "invalid_option (top, threshold, candidates: an empty "
@@ -140,9 +149,11 @@ public class IdentificationResource {
         Set<ProfileId> candidateIds = candidateEntries == null ? null : resolve(store, candidateEntries);
         ProfileIndex<ProfileId> index = profiles.lifecycle().index(model);
         MeasuredEmbedding probe = service.embedMeasured(admission, wav, VOICE_ACTIVITY);
+        long searchStart = System.nanoTime();
         IndexSearchResult<ProfileId> found = candidateIds == null
                 ? index.search(probe.result().embedding(), topValue)
                 : index.search(probe.result().embedding(), topValue, candidateIds);
+        metrics.identifySearch(System.nanoTime() - searchStart);
         OtherModelEnrollments leftOut = profiles.otherModelEnrollments(store, model, candidateIds);
         List<ProfileViews.Candidate> out = new ArrayList<>();
         for (ProfileMatch<ProfileId> match : found.matches()) {

@@ -31,6 +31,9 @@ final class LimitedInputStream extends FilterInputStream {
     private final LongSupplier nanoClock;
     private final long startNanos;
     private long countBytes;
+    /** When the last byte so far arrived (or the end was seen), for the upload stage's time. */
+    private volatile long lastReadNanos;
+    private volatile boolean budgetRefused;
 
     LimitedInputStream(InputStream in, long limitBytes) {
         this(in, Limits.sizeOnly(limitBytes), null, System::nanoTime);
@@ -58,6 +61,8 @@ final class LimitedInputStream extends FilterInputStream {
         }
         if (b >= 0) {
             count(1);
+        } else {
+            arrived();
         }
         return b;
     }
@@ -74,6 +79,8 @@ final class LimitedInputStream extends FilterInputStream {
         }
         if (n > 0) {
             count(n);
+        } else if (n < 0) {
+            arrived();
         }
         return n;
     }
@@ -90,7 +97,27 @@ final class LimitedInputStream extends FilterInputStream {
         return false;
     }
 
+    /** Bytes of the body read so far. */
+    long bytesRead() {
+        return countBytes;
+    }
+
+    /** From the stream's creation to the last byte read (or the end seen), or -1 when nothing was read. */
+    long readNanos() {
+        return countBytes == 0 && lastReadNanos == 0 ? -1 : lastReadNanos - startNanos;
+    }
+
+    /** The upload was refused for want of room in the upload budget (MAX_BUFFERED_UPLOAD_BYTES). */
+    boolean budgetRefused() {
+        return budgetRefused;
+    }
+
+    private void arrived() {
+        lastReadNanos = nanoClock.getAsLong();
+    }
+
     private void count(long n) throws RequestBodyRefusedException {
+        arrived();
         countBytes += n;
         long limitBytes = limits.limitBytes();
         if (countBytes > limitBytes) {
@@ -99,6 +126,7 @@ final class LimitedInputStream extends FilterInputStream {
         if (account != null && countBytes > account.heldBytes()) {
             long want = Math.min(limitBytes, (countBytes / RESERVE_STEP_BYTES + 1) * RESERVE_STEP_BYTES);
             if (!account.ensure(want) && !account.ensure(countBytes)) {
+                budgetRefused = true;
                 throw budgetExceeded(countBytes);
             }
         }

@@ -2,6 +2,10 @@ package dev.speakerembedding.api;
 
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.inference.UploadBudget;
+import dev.speakerembedding.metrics.Refusal;
+import dev.speakerembedding.metrics.RequestTimings;
+import dev.speakerembedding.metrics.ServiceMetrics;
+import dev.speakerembedding.metrics.Stage;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -44,6 +48,12 @@ public class RequestSizeLimit implements ContainerRequestFilter, ContainerRespon
     @Inject
     RequestUpload upload;
 
+    @Inject
+    ServiceMetrics metrics;
+
+    @Inject
+    RequestTimings timings;
+
     @Override
     public void filter(ContainerRequestContext request) {
         String encoding = contentEncoding(request.getHeaders().get(HttpHeaders.CONTENT_ENCODING));
@@ -71,15 +81,30 @@ public class RequestSizeLimit implements ContainerRequestFilter, ContainerRespon
             return;
         }
         UploadBudget.Account account = service.uploadBudget().account();
-        upload.open(account);
         LimitedInputStream.Limits limits = new LimitedInputStream.Limits(limitBytes, config.uploadTimeout(),
                 config.uploadMinBytesPerSecond());
-        request.setEntityStream(new LimitedInputStream(request.getEntityStream(), limits, account, System::nanoTime));
+        LimitedInputStream body = new LimitedInputStream(request.getEntityStream(), limits, account, System::nanoTime);
+        upload.open(account, body);
+        request.setEntityStream(body);
     }
 
-    /** The body is no longer needed once the answer is ready: its reservation goes back at once. */
+    /**
+     * The body is no longer needed once the answer is ready: its reservation goes back at once. Its time (when any
+     * of it was read) is the request's upload stage; a refusal for want of budget is counted.
+     */
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        LimitedInputStream body = upload.body();
+        if (body != null) {
+            if (body.budgetRefused()) {
+                metrics.refused(Refusal.UPLOAD_BUDGET);
+            }
+            long nanos = body.readNanos();
+            if (nanos >= 0) {
+                timings.add(Stage.UPLOAD, nanos);
+                metrics.stage(Stage.UPLOAD, nanos);
+            }
+        }
         upload.release();
     }
 

@@ -12,10 +12,17 @@ import jakarta.enterprise.context.RequestScoped;
 public class RequestUpload {
 
     private UploadBudget.Account account;
+    private LimitedInputStream body;
 
-    void open(UploadBudget.Account opened) {
+    void open(UploadBudget.Account opened, LimitedInputStream stream) {
         release();
         this.account = opened;
+        this.body = stream;
+    }
+
+    /** The request's body stream as the limits wrapped it, or null when it was refused before that. */
+    LimitedInputStream body() {
+        return body;
     }
 
     @PreDestroy

@@ -424,6 +424,7 @@ public class SpeakerResource {
     @POST
     @Path("/{id}/verify")
     @Admitted
+    @ServerTimed
     @Consumes({"audio/wav", "audio/x-wav", "audio/wave", MediaType.APPLICATION_OCTET_STREAM})
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(operationId = "verifySpeaker", summary = "Is this WAV file the profile's speaker?",
@@ -438,7 +439,10 @@ public class SpeakerResource {
             @Content(mediaType = "audio/wav", schema = @Schema(type = SchemaType.STRING, format = "binary")),
             @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
                     schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-    @APIResponse(responseCode = "200", description = "The score and the decision", content = @Content(
+    @APIResponse(responseCode = "200",
+            headers = @Header(name = ServerTimed.HEADER, description = ServerTimed.DESCRIPTION,
+                    schema = @Schema(type = SchemaType.STRING)),
+            description = "The score and the decision", content = @Content(
             mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ProfileViews.SpeakerVerification.class)))
     @APIResponse(responseCode = "400", description = "malformed_id, malformed_audio or invalid_option",
@@ -469,6 +473,7 @@ public class SpeakerResource {
     @POST
     @Path("/{id}/verify")
     @Admitted
+    @ServerTimed
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(hidden = true)

@@ -37,6 +37,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  */
 @Path("/verify")
 @ApplicationScoped
+@ServerTimed
 @Tag(name = "verification", description = "Same speaker or not")
 public class VerificationResource {
 
@@ -64,7 +65,10 @@ public class VerificationResource {
                     + "scores 1. To compare embeddings computed earlier, use POST /v1/verify/embeddings.")
     @RequestBody(required = true, description = "Two WAV files", content = @Content(
             mediaType = MediaType.MULTIPART_FORM_DATA, schema = @Schema(ref = "VerificationForm")))
-    @APIResponse(responseCode = "200", description = "The score and the decision",
+    @APIResponse(responseCode = "200",
+            headers = @Header(name = ServerTimed.HEADER, description = ServerTimed.DESCRIPTION,
+                    schema = @Schema(type = SchemaType.STRING)),
+            description = "The score and the decision",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = VerificationResponse.class), examples =
                     @ExampleObject(name = "audio", summary = "Two WAV files", value = ApiExamples.VERIFICATION_AUDIO)))
@@ -131,7 +135,10 @@ public class VerificationResource {
     @RequestBody(required = true, description = "Two embeddings of the same length", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EmbeddingPair.class),
             examples = @ExampleObject(name = "embeddings", value = ApiExamples.EMBEDDING_PAIR)))
-    @APIResponse(responseCode = "200", description = "The score and the decision (without model and commit: no "
+    @APIResponse(responseCode = "200",
+            headers = @Header(name = ServerTimed.HEADER, description = ServerTimed.DESCRIPTION,
+                    schema = @Schema(type = SchemaType.STRING)),
+            description = "The score and the decision (without model and commit: no "
             + "model was involved)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = VerificationResponse.class), examples =

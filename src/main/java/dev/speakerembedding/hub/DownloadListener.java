@@ -17,10 +17,53 @@ public interface DownloadListener {
     default void bytesArrived() {
     }
 
+    /** {@code count} bytes of a body arrived (what the hub client calls; by default, {@link #bytesArrived()}). */
+    default void bytesReceived(long count) {
+        bytesArrived();
+    }
+
+    /**
+     * A request to the Hub failed in a way worth another attempt (network, 429, 5xx, a body cut short) and is
+     * retried after {@code delay}.
+     *
+     * @param what the request, its URL redacted
+     */
+    default void retrying(String what, Duration delay) {
+    }
+
     /**
      * @param downloaded false when the file was already in the cache and nothing was fetched
      */
     default void fileDone(String file, long bytes, Duration took, boolean downloaded) {
+    }
+
+    /** Every event to {@code first}, then to {@code second}. */
+    static DownloadListener both(DownloadListener first, DownloadListener second) {
+        return new DownloadListener() {
+            @Override
+            public void progress(String file, long bytesDone, long bytesTotal, double bytesPerSecond) {
+                first.progress(file, bytesDone, bytesTotal, bytesPerSecond);
+                second.progress(file, bytesDone, bytesTotal, bytesPerSecond);
+            }
+
+            @Override
+            public void bytesReceived(long count) {
+                first.bytesReceived(count);
+                second.bytesReceived(count);
+            }
+
+            @Override
+            public void fileDone(String file, long bytes, Duration took, boolean downloaded) {
+                first.fileDone(file, bytes, took, downloaded);
+                second.fileDone(file, bytes, took, downloaded);
+            }
+
+            @Override
+            public void retrying(String what, Duration delay) {
+                first.retrying(what, delay);
+                second.retrying(what, delay);
+            }
+        };
     }
 
     static DownloadListener none() {

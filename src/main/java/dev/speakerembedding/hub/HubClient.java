@@ -59,9 +59,17 @@ public final class HubClient {
     private final HubSettings settings;
     private final HttpClient http;
     private final String endpointOrigin;
+    /** Told of every retry, whichever request (a HEAD, a listing, a download's body). */
+    private final DownloadListener events;
 
     public HubClient(HubSettings settings) {
+        this(settings, DownloadListener.none());
+    }
+
+    /** @param events told of every retry (for metrics); {@link DownloadListener#none()} for nobody */
+    public HubClient(HubSettings settings, DownloadListener events) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.events = Objects.requireNonNull(events, "events");
         this.http = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -185,6 +193,7 @@ public final class HubClient {
                         + "); the file was not accepted");
             }
             Duration delay = backoff(failedVerifications - 1, null);
+            events.retrying("GET " + redact(start), delay);
             LOG.log(Level.WARNING, "Download of {0} from {1} failed verification ({2}); downloading it again in {3} ms",
                     new Object[] {filename, redact(start), problem, delay.toMillis()});
             sleep(delay, filename);
@@ -276,6 +285,7 @@ public final class HubClient {
                 }
                 Duration delay = backoff(failuresWithoutProgress, failure.retryAfter);
                 failuresWithoutProgress++;
+                events.retrying("GET " + redact(start), delay);
                 LOG.log(Level.WARNING, "Download of {0} interrupted at {1} of {2} bytes ({3}); resuming in {4} ms",
                         new Object[] {filename, transfer.done, meta.sizeBytes(), failure.getMessage(), delay.toMillis()});
                 sleep(delay, filename);
@@ -442,6 +452,7 @@ public final class HubClient {
                             + failure.getMessage(), failure.getCause());
                 }
                 Duration delay = backoff(retry, failure.retryAfter);
+                events.retrying(what, delay);
                 LOG.log(Level.WARNING, "{0} failed ({1}); retry {2} of {3} in {4} ms",
                         new Object[] {what, failure.getMessage(), retry + 1, settings.maxRetries(), delay.toMillis()});
                 sleep(delay, what);
@@ -709,6 +720,8 @@ public final class HubClient {
         private final long intervalNanos;
         private long lastNanos;
         private long lastBytes;
+        /** The transfer's size at the previous update: what arrived since is the difference. */
+        private long seenBytes;
 
         Progress(DownloadListener listener, String file, long totalBytes, Duration interval, long startBytes) {
             this.listener = listener;
@@ -717,10 +730,13 @@ public final class HubClient {
             this.intervalNanos = interval.toNanos();
             this.lastNanos = System.nanoTime();
             this.lastBytes = startBytes;
+            this.seenBytes = startBytes;
         }
 
         void update(long doneBytes) {
-            listener.bytesArrived();
+            // A transfer restarted from zero (a server refusing to resume) only moves the mark back.
+            listener.bytesReceived(Math.max(0, doneBytes - seenBytes));
+            seenBytes = doneBytes;
             long now = System.nanoTime();
             long elapsedNanos = now - lastNanos;
             if (elapsedNanos < intervalNanos) {

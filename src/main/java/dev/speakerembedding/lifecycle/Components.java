@@ -3,6 +3,7 @@ package dev.speakerembedding.lifecycle;
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
 import dev.speakerembedding.hub.CachedSnapshot;
+import dev.speakerembedding.hub.DownloadListener;
 import dev.speakerembedding.hub.HubCache;
 import dev.speakerembedding.hub.HubClient;
 import dev.speakerembedding.hub.HubException;
@@ -59,7 +60,12 @@ public final class Components {
 
     /** Offline, no client exists at all: the fetcher cannot make a request even by mistake. */
     public static HubClient client(ServiceConfig config) {
-        return config.offline() ? null : new HubClient(hubSettings(config));
+        return client(config, DownloadListener.none());
+    }
+
+    /** As {@link #client(ServiceConfig)}, every retry told to {@code events}. */
+    public static HubClient client(ServiceConfig config, DownloadListener events) {
+        return config.offline() ? null : new HubClient(hubSettings(config), events);
     }
 
     /** ONNX_INTRA_OP_THREADS when set, else the cores divided among MAX_CONCURRENT_INFERENCES. */
@@ -86,18 +92,27 @@ public final class Components {
 
     /** @throws IllegalArgumentException when MODEL_FILE or MODEL_FAMILY is invalid */
     public static ModelManager modelManager(ServiceConfig config) throws HubException {
+        return modelManager(config, DownloadListener.none());
+    }
+
+    /**
+     * As {@link #modelManager(ServiceConfig)}, the download's events (bytes, retries) also told to {@code observer}.
+     *
+     * @throws IllegalArgumentException when MODEL_FILE or MODEL_FAMILY is invalid
+     */
+    public static ModelManager modelManager(ServiceConfig config, DownloadListener observer) throws HubException {
         ModelSelection selection = selection(config);
         ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), selection.initialFiles(),
                 config.offline(), config.retryInitialDelay(), config.retryMaxDelay(), config.workerStallTimeout());
         HubCache cache = cache(config);
-        HubClient client = client(config);
+        HubClient client = client(config, observer);
         ModelRuntimeOptions runtime = runtimeOptions(config);
         return ModelManager.acquiring(settings, cache, listener -> new ModelFetcher(cache, client, listener),
                 fetcher -> {
                     ModelSelection.Selected selected = selection.acquire(fetcher);
                     return new ModelManager.Acquired(selected.files(), selected.snapshot(),
                             snapshot -> new SpeakerEmbedder(loadModel(selected.family(), snapshot, config, runtime)));
-                });
+                }, observer);
     }
 
     /**

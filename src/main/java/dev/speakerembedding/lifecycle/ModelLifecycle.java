@@ -2,12 +2,15 @@ package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.embedding.SpeakerEmbedder;
+import dev.speakerembedding.hub.DownloadListener;
 import dev.speakerembedding.hub.HubException;
 import dev.speakerembedding.logging.LibertyLogRecordContext;
 import dev.speakerembedding.logging.LogFields;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
 import java.util.Optional;
@@ -26,6 +29,14 @@ public class ModelLifecycle {
     @Inject
     ServiceConfig config;
 
+    /** Download observers (metrics); none in a deployment without them. */
+    @Inject
+    Instance<DownloadListener> downloadObservers;
+
+    /** Each change of the lifecycle's state, fired on the thread that made it (metrics observe it). */
+    @Inject
+    Event<LifecycleStatus> stateChanges;
+
     private volatile ModelManager manager;
     private volatile String configurationError;
 
@@ -33,7 +44,12 @@ public class ModelLifecycle {
         // Fields of the lifecycle's log lines become JSON fields where Liberty's API is there (README "Logs").
         LogFields.install(LibertyLogRecordContext.find(ModelLifecycle.class.getClassLoader()).orElse(null));
         try {
-            manager = Components.modelManager(config);
+            DownloadListener observer = DownloadListener.none();
+            for (DownloadListener l : downloadObservers) {
+                observer = DownloadListener.both(observer, l);
+            }
+            manager = Components.modelManager(config, observer);
+            manager.onStateChange(stateChanges::fire);
             LOG.info(String.format("Model %s@%s, cache %s, offline mode %s, endpoint %s", config.modelId(),
                     config.revision(), config.cacheDir(), config.offline(),
                     config.offline() ? "(not used)" : config.endpoint()));

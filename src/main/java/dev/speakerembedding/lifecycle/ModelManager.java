@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
@@ -119,6 +120,8 @@ public final class ModelManager implements AutoCloseable {
      * on at each sign of progress, and past the sleep before the next attempt while it waits.
      */
     private volatile long progressDeadlineNanos;
+    /** Told of every change of state (metrics); never of a change within one state. */
+    private volatile Consumer<LifecycleStatus> stateObserver = s -> { };
     /** Set with a FAILED status when only a new process can help (see {@link UnexpectedFailure#RESTART_REQUIRED}). */
     private volatile String restartRequired;
 
@@ -135,14 +138,27 @@ public final class ModelManager implements AutoCloseable {
     /** As the constructor, with the files found (and how to load them) by {@code acquirer} at each attempt. */
     public static ModelManager acquiring(Settings settings, HubCache cache,
                                          Function<DownloadListener, ModelFetcher> fetcherFactory, Acquirer acquirer) {
-        return new ModelManager(acquirer, settings, cache, fetcherFactory);
+        return acquiring(settings, cache, fetcherFactory, acquirer, DownloadListener.none());
+    }
+
+    /** As {@link #acquiring(Settings, HubCache, Function, Acquirer)}, download events also going to {@code observer}. */
+    public static ModelManager acquiring(Settings settings, HubCache cache,
+                                         Function<DownloadListener, ModelFetcher> fetcherFactory, Acquirer acquirer,
+                                         DownloadListener observer) {
+        return new ModelManager(acquirer, settings, cache, fetcherFactory, observer);
     }
 
     private ModelManager(Acquirer acquirer, Settings settings, HubCache cache,
                          Function<DownloadListener, ModelFetcher> fetcherFactory) {
+        this(acquirer, settings, cache, fetcherFactory, DownloadListener.none());
+    }
+
+    private ModelManager(Acquirer acquirer, Settings settings, HubCache cache,
+                         Function<DownloadListener, ModelFetcher> fetcherFactory, DownloadListener observer) {
         this.settings = settings;
         this.cache = cache;
-        this.fetcher = fetcherFactory.apply(trackingListener(new LoggingDownloadListener()));
+        this.fetcher = fetcherFactory.apply(trackingListener(
+                DownloadListener.both(new LoggingDownloadListener(), observer)));
         this.acquirer = acquirer;
         this.servedFiles = settings.files();
     }
@@ -162,6 +178,11 @@ public final class ModelManager implements AutoCloseable {
 
     public LifecycleStatus status() {
         return status.get();
+    }
+
+    /** {@code observer} is told, on the thread that made it, of each change of state from now on. */
+    public void onStateChange(Consumer<LifecycleStatus> observer) {
+        this.stateObserver = observer;
     }
 
     /** The loaded model and the status it became ready with, if a model is loaded. */
@@ -377,6 +398,18 @@ public final class ModelManager implements AutoCloseable {
             }
 
             @Override
+            public void bytesReceived(long count) {
+                progressed(Duration.ZERO);
+                delegate.bytesReceived(count);
+            }
+
+            @Override
+            public void retrying(String what, Duration delay) {
+                progressed(Duration.ZERO);
+                delegate.retrying(what, delay);
+            }
+
+            @Override
             public void fileDone(String file, long bytes, Duration took, boolean downloaded) {
                 progressed(Duration.ZERO);
                 delegate.fileDone(file, bytes, took, downloaded);
@@ -423,5 +456,10 @@ public final class ModelManager implements AutoCloseable {
                 "model_previous_state", before[0].state(), "attempt_int", after.attempts(), "commit", after.commit());
         fields.putAll(extra);
         LogFields.log(LOG, level, message, thrown, fields);
+        try {
+            stateObserver.accept(after);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "A lifecycle state observer failed; the lifecycle goes on", e);
+        }
     }
 }

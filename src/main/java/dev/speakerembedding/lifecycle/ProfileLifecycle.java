@@ -18,6 +18,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -257,6 +258,12 @@ public class ProfileLifecycle {
                     + "model, %.0f ms", built.index().size(), profiles, (System.nanoTime() - started) / 1e6));
             return built;
         }
+    }
+
+    /** Enrolled profiles in the loaded index of the serving model; empty before the index is loaded. */
+    public OptionalInt enrolledProfiles() {
+        IndexSync current = sync;
+        return current == null ? OptionalInt.empty() : OptionalInt.of(current.index().size());
     }
 
     /** After a write to {@code id}: its row in the loaded index follows what the store now holds. */

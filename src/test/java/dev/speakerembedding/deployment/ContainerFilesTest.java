@@ -153,13 +153,17 @@ class ContainerFilesTest {
     void serverXmlFeaturesAreTheOnesTheApplicationUses() throws Exception {
         String xml = Files.readString(ROOT.resolve("server.xml"));
         for (String feature : List.of("restfulWS-3.1", "jsonb-3.0", "cdi-4.0", "mpConfig-3.1", "mpHealth-4.0", "mpOpenAPI-4.1",
-                "jdbc-4.3", "servlet-6.0")) {
+                "jdbc-4.3", "servlet-6.0", "mpMetrics-5.1")) {
             assertTrue(xml.contains("<feature>" + feature + "</feature>"), feature);
         }
         Document server = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("server.xml").toFile());
         assertEquals(0, server.getElementsByTagName("webApplication").getLength(),
                 "deployed through dropins: no <webApplication> pointing at a missing file");
         assertTrue(Files.exists(ROOT.resolve("src/main/webapp/WEB-INF/ibm-web-ext.xml")), "context root set by the app");
+        NodeList metrics = server.getElementsByTagName("mpMetrics");
+        assertEquals(1, metrics.getLength(), "one <mpMetrics>");
+        assertEquals("false", ((Element) metrics.item(0)).getAttribute("authentication"),
+                "Prometheus scrapes /metrics without a login (README \"Metrics and per-request timings\")");
     }
 
     private static String pomValue(String tag) throws Exception {
