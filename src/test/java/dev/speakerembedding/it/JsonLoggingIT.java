@@ -311,11 +311,18 @@ class JsonLoggingIT {
         }
     }
 
-    /** Every non-blank line of {@code text} parsed as one JSON object. */
+    /**
+     * The JVM's own warnings, written by HotSpot straight to the process's output, outside Liberty's logging (which
+     * cannot format them): since mpMetrics-5.1 (whose monitoring adds to the boot class path at run time), HotSpot
+     * warns once that class sharing is limited (README "Logs"). Nothing else may be a non-JSON line.
+     */
+    private static final String JVM_WARNING = "OpenJDK 64-Bit Server VM warning: ";
+
+    /** Every non-blank line of {@code text} parsed as one JSON object, the JVM's own warnings left out. */
     private static List<JsonObject> jsonLines(String text, String where) {
         List<JsonObject> lines = new ArrayList<>();
         for (String line : text.split("\n")) {
-            if (line.isBlank()) {
+            if (line.isBlank() || (where.equals("console") && line.startsWith(JVM_WARNING))) {
                 continue;
             }
             try (JsonReader r = Json.createReader(new StringReader(line))) {
