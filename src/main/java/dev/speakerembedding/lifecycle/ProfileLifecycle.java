@@ -5,6 +5,7 @@ import dev.speakerembedding.model.SpeakerModel;
 import dev.speakerembedding.profiles.EnrollmentPolicy;
 import dev.speakerembedding.profiles.ModelIdentity;
 import dev.speakerembedding.profiles.ProfileIndex;
+import dev.speakerembedding.profiles.ProfileStateCounts;
 import dev.speakerembedding.profiles.store.JdbcProfileStore;
 import dev.speakerembedding.profiles.store.ProfileId;
 import dev.speakerembedding.profiles.store.ProfileSchema;
@@ -18,7 +19,6 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -70,6 +70,8 @@ public class ProfileLifecycle {
     /** Set while the index poller finds the database gone after it was set up; null while it answers. */
     private volatile String lostReason;
     private volatile IndexSync sync;
+    /** The last count of profiles by state, taken by the poller (its thread only writes it). */
+    private volatile StateCount stateCount;
     private boolean syncFailing;
     private final Object indexLock = new Object();
     private ScheduledExecutorService worker;
@@ -151,6 +153,7 @@ public class ProfileLifecycle {
                 LOG.fine(() -> String.format("Profile index: %d changes applied (%d profiles reloaded), through seq "
                         + "%d", polled.changes(), polled.profilesReloaded(), polled.lastSeq()));
             }
+            countStates(model.get(), polled.lastSeq());
             s.pruneIfDue().filter(n -> n > 0).ifPresent(n -> LOG.info("Profile change log: " + n
                     + " changes older than " + IndexSync.CHANGE_RETENTION.toDays() + " days pruned"));
             databaseAnswered();
@@ -160,6 +163,24 @@ public class ProfileLifecycle {
         } catch (RuntimeException e) {
             logSyncFailure(e);
         }
+    }
+
+    /**
+     * Counts the profiles by state again when the change log has moved since the last count (any replica's write)
+     * or the model changed: the count scans every profile, so it is not taken at each scrape. The seq is the one the
+     * index has applied, read before the count, so a write committed in between is counted again at the next tick.
+     * A failure keeps the last count (the caller logs it; readiness reports a lost database).
+     */
+    private void countStates(ModelIdentity model, long seq) {
+        StateCount last = stateCount;
+        if (last != null && last.seq() == seq && last.model().equals(model)) {
+            return;
+        }
+        stateCount = new StateCount(seq, model, requireStore().countProfilesByState(model,
+                policy().minSpeechSeconds()));
+    }
+
+    private record StateCount(long seq, ModelIdentity model, ProfileStateCounts counts) {
     }
 
     private void databaseAnswered() {
@@ -260,10 +281,13 @@ public class ProfileLifecycle {
         }
     }
 
-    /** Enrolled profiles in the loaded index of the serving model; empty before the index is loaded. */
-    public OptionalInt enrolledProfiles() {
-        IndexSync current = sync;
-        return current == null ? OptionalInt.empty() : OptionalInt.of(current.index().size());
+    /**
+     * The serving model's profiles by state, as last counted by the index poller (within about one
+     * {@code PROFILE_SYNC_INTERVAL_MS} of a write); empty until the first count. Never touches the database.
+     */
+    public Optional<ProfileStateCounts> stateCounts() {
+        StateCount last = stateCount;
+        return last == null ? Optional.empty() : Optional.of(last.counts());
     }
 
     /** After a write to {@code id}: its row in the loaded index follows what the store now holds. */

@@ -7,6 +7,7 @@ import dev.speakerembedding.lifecycle.ModelManager;
 import dev.speakerembedding.lifecycle.ProfileLifecycle;
 import dev.speakerembedding.model.ConversionInfo;
 import dev.speakerembedding.model.SpeakerModel;
+import dev.speakerembedding.profiles.ProfileState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
@@ -17,8 +18,9 @@ import org.eclipse.microprofile.metrics.Tag;
 
 /**
  * The model's and the profiles' gauges: the lifecycle state (one series per state, 1 for the current one), and once
- * a model serves, its identity, load and conversion times; the enrolled profiles in the loaded index. Read from the
- * lifecycle at each scrape, so they cannot drift from /v1/status.
+ * a model serves, its identity, load and conversion times; the profiles by state. Read from the lifecycle at each
+ * scrape, so they cannot drift from /v1/status; the profile counts are the index poller's last count, so a scrape
+ * never waits on the database.
  */
 @ApplicationScoped
 public class ModelMetrics {
@@ -46,9 +48,13 @@ public class ModelMetrics {
                     + "others", MetricUnits.NONE, () -> state() == state ? 1 : 0,
                     new Tag("state", state.name().toLowerCase(Locale.ROOT)));
         }
-        metrics.gauge(PROFILES, "Speaker profiles by state: enrolled is the profiles in the loaded index of the "
-                + "serving model (0 until it is loaded)", MetricUnits.NONE,
-                () -> profiles.enrolledProfiles().orElse(0), new Tag("state", "enrolled"));
+        for (ProfileState state : ProfileState.values()) {
+            metrics.gauge(PROFILES, "Speaker profiles by their state under the serving model, as the API reports it; "
+                    + "counted again within about PROFILE_SYNC_INTERVAL_MS of a write (0 until first counted, the "
+                    + "last count while the database is away)", MetricUnits.NONE,
+                    () -> profiles.stateCounts().map(c -> c.of(state)).orElse(0L),
+                    new Tag("state", state.name().toLowerCase(Locale.ROOT)));
+        }
         lifecycle.manager().flatMap(ModelManager::serving).ifPresent(s -> servingModel(s.status()));
     }
 

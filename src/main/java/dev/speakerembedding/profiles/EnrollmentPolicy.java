@@ -28,7 +28,8 @@ public record EnrollmentPolicy(double minSpeechSeconds, double minSpeechSecondsP
 
     public static final double DEFAULT_MIN_SPEECH_SECONDS = 20.0;
     public static final double DEFAULT_MIN_SPEECH_SECONDS_PER_ENROLLMENT = 1.0;
-    static final double SPEECH_SECONDS_EPSILON = 1e-6;
+    /** Public so that the store's count of profiles by state applies the very same rule in SQL. */
+    public static final double SPEECH_SECONDS_EPSILON = 1e-6;
 
     public static final EnrollmentPolicy DEFAULT =
             new EnrollmentPolicy(DEFAULT_MIN_SPEECH_SECONDS, DEFAULT_MIN_SPEECH_SECONDS_PER_ENROLLMENT);

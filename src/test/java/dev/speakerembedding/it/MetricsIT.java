@@ -319,7 +319,9 @@ class MetricsIT {
         // The budget is never below MAX_REQUEST_BYTES (one upload of the largest size always fits).
         assertEquals(Math.max(MAX_BUFFERED_UPLOAD_BYTES, MAX_REQUEST_BYTES),
                 m.single("speaker_embedding_upload_buffer_capacity_bytes", Map.of()));
-        assertEquals(0, m.single("speaker_embedding_profiles", Map.of("state", "enrolled")));
+        for (String state : List.of("enrolled", "enrolling", "needs_reenrollment")) {
+            assertEquals(0, m.single("speaker_embedding_profiles", Map.of("state", state)), "no profiles: " + state);
+        }
         // Liberty's own: base (JVM) and vendor (server) metrics in the same scrape.
         assertTrue(m.samples().stream().anyMatch(s -> "base".equals(s.labels().get("mp_scope"))), "base metrics");
         assertTrue(m.samples().stream().anyMatch(s -> "vendor".equals(s.labels().get("mp_scope"))),

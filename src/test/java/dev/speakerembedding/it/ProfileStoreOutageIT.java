@@ -271,6 +271,7 @@ class ProfileStoreOutageIT {
                 enrollUntilEnrolled(s, b, SPEAKER_B);
                 assertEquals(1.0, verify(s, a, SPEAKER_A), 1e-4);
                 assertTrue(proxy.liveConnections() > 0, "the server's connections go through the proxy");
+                ProfilesIT.assertProfileCounts(s, 2, 0, 0);
                 JsonObject embedding = ok(200, timed(s, "POST", "/v1/embeddings", "audio/wav", input(SPEAKER_A))
                         .response()).getJsonArray("data").getJsonObject(0);
 
@@ -283,6 +284,8 @@ class ProfileStoreOutageIT {
                         CUT_DETECTED_BOUND.plusMillis((System.nanoTime() - cutAt) / 1_000_000), "cut in readiness");
                 report.add("cut: readiness unavailable " + cutSeenMs + " ms after the 503 checks");
                 assertTrue(otherReplica.deleteProfile(ProfileId.parse(b)), "another replica deletes B meanwhile");
+                // The scrape still answers, with the last count: the database is not asked at a scrape.
+                ProfilesIT.assertProfileCounts(s, 2, 0, 0);
                 Thread.sleep(2000); // several failed polls: the poller must survive them
                 proxy.resume();
                 long backAt = System.nanoTime();
@@ -293,6 +296,7 @@ class ProfileStoreOutageIT {
                         null));
                 report.add("cut: B (deleted by another replica while cut off) gone from identification "
                         + awaitGoneFromIdentification(s, SPEAKER_B, b) + " ms after reconnecting");
+                ProfilesIT.assertProfileCounts(s, 1, 0, 0);
                 awaitReadiness(s, ProfileStoreOutageIT::storeAvailable, RECONNECT_BOUND, "available again");
 
                 // 2. Blackhole: nothing answers, nothing is reset.
@@ -312,6 +316,12 @@ class ProfileStoreOutageIT {
                         + " ms after it began");
                 // Seen gone: every profile request answers at once instead of waiting out the timeouts again.
                 report.add("blackhole, seen: " + profileRequestsAnswer503(s, a, CUT_REQUEST_BOUND));
+                long scrapeStarted = System.nanoTime();
+                ProfilesIT.assertProfileCounts(s, 1, 0, 0);
+                long scrapeMs = (System.nanoTime() - scrapeStarted) / 1_000_000;
+                assertTrue(scrapeMs <= CUT_REQUEST_BOUND.toMillis(), "a scrape in the blackhole took " + scrapeMs
+                        + " ms");
+                report.add("blackhole: the scrape kept the last counts, " + scrapeMs + " ms");
                 embeddingsAnswer200(s, Duration.ofSeconds(30));
                 proxy.resume();
                 backAt = System.nanoTime();

@@ -265,6 +265,8 @@ class ProfilesIT {
         }
         // A write through the service moves the change log on, so the count over every profile is taken again.
         String empty = create(s, "{}");
+        // b enrolled, empty enrolling, only-other needs re-enrollment: the scraped counts say exactly that.
+        assertProfileCounts(s, 1, 1, 1);
         JsonObject all = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_B)));
         assertEquals(3, all.getInt("enrollments_left_out"), all.toString());
         assertEquals(1, all.getInt("profiles_left_out"), "only-other has no enrollment of this model");
@@ -289,6 +291,36 @@ class ProfilesIT {
         JsonObject after = ok(200, send(s, "POST", "/v1/identify", "audio/wav", input(SPEAKER_B)));
         assertEquals(0, after.getInt("enrollments_left_out"));
         assertEquals(0, after.getInt("profiles_left_out"));
+        assertProfileCounts(s, 1, 0, 0);
+    }
+
+    /**
+     * The speaker_embedding_profiles gauges equal these counts: the poller counts again within about
+     * PROFILE_SYNC_INTERVAL_MS of a write, so it waits for them (up to 30 s) and then checks every state exactly.
+     */
+    static void assertProfileCounts(LibertyServer s, long enrolled, long enrolling, long needsReenrollment)
+            throws Exception {
+        Map<String, Long> expected = Map.of("enrolled", enrolled, "enrolling", enrolling, "needs_reenrollment",
+                needsReenrollment);
+        java.util.function.Function<String, Map<String, Long>> counts = text -> {
+            PrometheusText m = PrometheusText.parse(text);
+            Map<String, Long> got = new java.util.TreeMap<>();
+            for (String state : expected.keySet()) {
+                double v = m.single("speaker_embedding_profiles", Map.of("state", state));
+                assertEquals(Math.rint(v), v, state + " is a whole number");
+                got.put(state, (long) v);
+            }
+            return got;
+        };
+        try {
+            s.awaitResponse("/metrics", r -> r.statusCode() == 200 && counts.apply(r.body()).equals(expected),
+                    Duration.ofSeconds(30));
+        } catch (AssertionError timeout) {
+            // Falls through to the exact comparison, which names what was scraped instead.
+        }
+        HttpResponse<String> r = s.get("/metrics");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(new java.util.TreeMap<>(expected), counts.apply(r.body()));
     }
 
     static String embeddingBody(jakarta.json.JsonArray embedding, String repo, String commit, int dimension,

@@ -23,7 +23,9 @@ import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
+import dev.speakerembedding.profiles.EnrollmentPolicy;
 import dev.speakerembedding.profiles.ModelIdentity;
+import dev.speakerembedding.profiles.ProfileStateCounts;
 import dev.speakerembedding.profiles.store.InvalidProfileInputException.Reason;
 
 /**
@@ -365,6 +367,49 @@ public final class JdbcProfileStore implements ProfileStore {
         return jdbc.inTransaction("load a profile's vectors", connection -> VectorQueries.ofProfile(connection, id,
                 model));
     }
+
+    @Override
+    public ProfileStateCounts countProfilesByState(ModelIdentity model, double minSpeechSeconds) {
+        Objects.requireNonNull(model, "model");
+        if (!(minSpeechSeconds >= 0) || Double.isInfinite(minSpeechSeconds)) {
+            throw new InvalidProfileInputException(Reason.OUT_OF_RANGE, "minimum speech seconds must be finite and "
+                    + "not negative, got " + minSpeechSeconds);
+        }
+        return jdbc.inTransaction("count the profiles by state", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(COUNT_BY_STATE)) {
+                select.setDouble(1, EnrollmentPolicy.SPEECH_SECONDS_EPSILON);
+                select.setDouble(2, minSpeechSeconds);
+                select.setString(3, model.key());
+                select.setString(4, model.key());
+                select.setString(5, model.key());
+                try (ResultSet rs = select.executeQuery()) {
+                    rs.next();
+                    long enrolled = rs.getLong(1);
+                    long needsReenrollment = rs.getLong(3);
+                    // The two are disjoint (some enrollments of the model, none): the rest is enrolling.
+                    return new ProfileStateCounts(enrolled, rs.getLong(2) - enrolled - needsReenrollment,
+                            needsReenrollment);
+                }
+            }
+        });
+    }
+
+    /**
+     * {@link EnrollmentPolicy#status} as one aggregate: per profile (a left join, so profiles without enrollments
+     * count too) the model's enrollments, the others and the model's speech; then the policy's rule, with the
+     * epsilon and minimum bound as parameters, written {@code speech + epsilon >= minimum} as the policy computes
+     * it. The casts tell both databases the parameters' type.
+     */
+    private static final String COUNT_BY_STATE = "SELECT"
+            + " COUNT(CASE WHEN s.current_count > 0 AND s.speech + CAST(? AS DOUBLE PRECISION)"
+            + " >= CAST(? AS DOUBLE PRECISION) THEN 1 END),"
+            + " COUNT(*),"
+            + " COUNT(CASE WHEN s.current_count = 0 AND s.other_count > 0 THEN 1 END)"
+            + " FROM (SELECT p.id,"
+            + " COUNT(CASE WHEN e.model_identity = ? THEN 1 END) AS current_count,"
+            + " COUNT(CASE WHEN e.model_identity <> ? THEN 1 END) AS other_count,"
+            + " COALESCE(SUM(CASE WHEN e.model_identity = ? THEN e.speech_seconds END), 0) AS speech"
+            + " FROM profiles p LEFT JOIN enrollments e ON e.profile_id = p.id GROUP BY p.id) s";
 
     @Override
     public OtherModelEnrollments otherModelEnrollments(ModelIdentity model, Collection<ProfileId> among) {

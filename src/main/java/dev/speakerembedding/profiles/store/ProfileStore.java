@@ -7,7 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import dev.speakerembedding.profiles.EnrollmentPolicy;
 import dev.speakerembedding.profiles.ModelIdentity;
+import dev.speakerembedding.profiles.ProfileStateCounts;
 
 /**
  * Speaker profiles and their enrollments, persistent and shared by every replica. Every method is one
@@ -104,6 +106,17 @@ public interface ProfileStore {
      * @return how many profiles were handed to the consumer
      */
     int forEachProfileVectors(ModelIdentity model, Consumer<ProfileVectors> consumer);
+
+    /**
+     * Every profile counted by its state under {@code model}, classified in one aggregate query by the rule of
+     * {@link EnrollmentPolicy#status} (same epsilon): enrolled when it has enrollments of {@code model} whose speech
+     * reaches {@code minSpeechSeconds}; needs re-enrollment when it has enrollments, none of {@code model}; enrolling
+     * otherwise (no enrollment at all included). A scan of both tables: callers keep the result until the change
+     * log moves.
+     *
+     * @throws InvalidProfileInputException when {@code minSpeechSeconds} is negative or not finite
+     */
+    ProfileStateCounts countProfilesByState(ModelIdentity model, double minSpeechSeconds);
 
     /**
      * The enrollments not made by {@code model}, among the profiles {@code among} (all profiles when null): what

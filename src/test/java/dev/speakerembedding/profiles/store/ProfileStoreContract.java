@@ -51,6 +51,7 @@ import org.junit.jupiter.api.TestInstance;
 import dev.speakerembedding.profiles.EnrollmentPolicy;
 import dev.speakerembedding.profiles.ProfileScoring;
 import dev.speakerembedding.profiles.ProfileState;
+import dev.speakerembedding.profiles.ProfileStateCounts;
 import dev.speakerembedding.profiles.UnitVectors;
 import dev.speakerembedding.profiles.store.InvalidProfileInputException.Reason;
 
@@ -624,6 +625,81 @@ abstract class ProfileStoreContract {
             tooMany.add(ProfileId.random());
         }
         assertThrows(InvalidProfileInputException.class, () -> store.otherModelEnrollments(MODEL_A, tooMany));
+    }
+
+    // ---- profiles by state
+
+    @Test
+    void profilesAreCountedByStateExactlyAsThePolicyClassifiesThem() {
+        EnrollmentPolicy policy = EnrollmentPolicy.DEFAULT;
+        assertEquals(ProfileStateCounts.NONE, store.countProfilesByState(MODEL_A, policy.minSpeechSeconds()),
+                "no profiles");
+        assertCountsMatchThePolicy(policy, new ProfileStateCounts(0, 0, 0), new ProfileStateCounts(0, 0, 0));
+
+        store.createProfile(NewProfile.EMPTY);
+        assertCountsMatchThePolicy(policy, new ProfileStateCounts(0, 1, 0), new ProfileStateCounts(0, 1, 0));
+
+        ProfileId onlyB = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(onlyB, List.of(enrollment(1, MODEL_B, 30, 25), enrollment(2, MODEL_B, 30, 25)));
+        // Only other-model enrollments: needs re-enrollment under A, enrolled under B.
+        assertCountsMatchThePolicy(policy, new ProfileStateCounts(0, 1, 1), new ProfileStateCounts(1, 1, 0));
+
+        ProfileId below = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(below, List.of(enrollment(3, MODEL_A, 15, 12.5), enrollment(4, MODEL_A, 10, 7.49)));
+        ProfileId at = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(at, List.of(enrollment(5, MODEL_A, 15, 12.5), enrollment(6, MODEL_A, 10, 7.5)));
+        // Within the policy's epsilon of the minimum counts as reaching it; ten times the epsilon short does not.
+        ProfileId withinEpsilon = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(withinEpsilon, List.of(enrollment(7, MODEL_A, 25, 20 - 5e-7)));
+        ProfileId outsideEpsilon = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(outsideEpsilon, List.of(enrollment(8, MODEL_A, 25, 20 - 1e-5)));
+        assertCountsMatchThePolicy(policy, new ProfileStateCounts(2, 3, 1), new ProfileStateCounts(1, 1, 4));
+
+        // Mixed: enough under A beside B's; too little under A beside enough under B.
+        ProfileId mixedEnough = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(mixedEnough, List.of(enrollment(9, MODEL_A, 25, 21), enrollment(10, MODEL_B, 5, 4)));
+        ProfileId mixedShort = store.createProfile(NewProfile.EMPTY).id();
+        store.addEnrollments(mixedShort, List.of(enrollment(11, MODEL_A, 5, 4), enrollment(12, MODEL_B, 25, 21)));
+        // Many small enrollments that add up to the minimum, whatever the order of the sum.
+        ProfileId manySmall = store.createProfile(NewProfile.EMPTY).id();
+        List<NewEnrollment> tenths = new ArrayList<>();
+        for (int i = 0; i < ProfileStore.MAX_ENROLLMENTS_PER_BATCH; i++) {
+            tenths.add(enrollment(100 + i, MODEL_A, 0.5, 0.2));
+        }
+        store.addEnrollments(manySmall, tenths);
+        assertCountsMatchThePolicy(policy, new ProfileStateCounts(4, 4, 1), new ProfileStateCounts(2, 2, 5));
+
+        // Another minimum: 0 s makes any enrollment of the model enough, never an empty profile.
+        assertCountsMatchThePolicy(new EnrollmentPolicy(0, 1), new ProfileStateCounts(7, 1, 1),
+                new ProfileStateCounts(3, 1, 5));
+        // A reset profile is enrolling again; a deleted one is no longer counted.
+        store.deleteEnrollments(at);
+        store.deleteProfile(onlyB);
+        assertCountsMatchThePolicy(policy, new ProfileStateCounts(3, 5, 0), new ProfileStateCounts(1, 3, 4));
+        assertThrows(InvalidProfileInputException.class, () -> store.countProfilesByState(MODEL_A, -1));
+        assertThrows(InvalidProfileInputException.class, () -> store.countProfilesByState(MODEL_A, Double.NaN));
+    }
+
+    /** The store's counts for A and B equal the expected ones and the policy's classification of every profile. */
+    private void assertCountsMatchThePolicy(EnrollmentPolicy policy, ProfileStateCounts expectedA,
+                                            ProfileStateCounts expectedB) {
+        for (var model : List.of(MODEL_A, MODEL_B)) {
+            long[] byPolicy = new long[ProfileState.values().length];
+            PageCursor after = null;
+            do {
+                ProfilePage page = store.listProfiles(ProfileStore.MAX_PAGE_SIZE, after);
+                for (Profile p : page.profiles()) {
+                    byPolicy[policy.status(store.listEnrollments(p.id()).stream().map(Enrollment::summary)
+                            .toList(), model).state().ordinal()]++;
+                }
+                after = page.next();
+            } while (after != null);
+            ProfileStateCounts counted = store.countProfilesByState(model, policy.minSpeechSeconds());
+            for (ProfileState state : ProfileState.values()) {
+                assertEquals(byPolicy[state.ordinal()], counted.of(state), state + " under " + model.commit());
+            }
+            assertEquals(model.equals(MODEL_A) ? expectedA : expectedB, counted, "under " + model.commit());
+        }
     }
 
     // ---- the change log
