@@ -397,9 +397,10 @@ public final class ModelManager implements AutoCloseable {
                 }
             }
 
+            /** What the hub client calls: the lifecycle's bytesArrived (DOWNLOADING), then the delegate's count. */
             @Override
             public void bytesReceived(long count) {
-                progressed(Duration.ZERO);
+                bytesArrived();
                 delegate.bytesReceived(count);
             }
 
