@@ -68,7 +68,10 @@ public final class Components {
         return config.offline() ? null : new HubClient(hubSettings(config), events);
     }
 
-    /** ONNX_INTRA_OP_THREADS when set, else the cores divided among MAX_CONCURRENT_INFERENCES. */
+    /**
+     * ONNX_INTRA_OP_THREADS when set (a fixed count, one session), else adaptive: a lone request on every core, down
+     * to the cores divided among MAX_CONCURRENT_INFERENCES as requests overlap ({@link ModelRuntimeOptions#forService}).
+     */
     public static ModelRuntimeOptions runtimeOptions(ServiceConfig config) {
         int configured = config.onnxIntraOpThreads();
         return configured > 0 ? ModelRuntimeOptions.defaults().withIntraOpThreads(configured)

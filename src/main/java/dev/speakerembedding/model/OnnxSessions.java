@@ -4,6 +4,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Opens ONNX Runtime sessions the same way for every family. */
 public final class OnnxSessions {
@@ -44,6 +46,29 @@ public final class OnnxSessions {
         } catch (OrtException e) {
             throw new ModelFormatException(onnx + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code primary} (opened by {@link #open} with {@code options}) in a {@link GuardedSession} with the narrower
+     * thread variants {@code options} asks for, each a session of its own on the same file. Takes ownership of
+     * {@code primary}: it is closed here when a variant fails to open.
+     */
+    public static GuardedSession guard(OrtEnvironment environment, Path onnx, ModelRuntimeOptions options,
+                                       OrtSession primary) throws ModelFormatException {
+        List<Integer> threads = options.threadVariants();
+        List<OrtSession> sessions = new ArrayList<>();
+        sessions.add(primary);
+        try {
+            for (int t : threads.subList(1, threads.size())) {
+                sessions.add(open(environment, onnx, options.withIntraOpThreads(t)));
+            }
+        } catch (ModelFormatException | RuntimeException e) {
+            for (OrtSession session : sessions) {
+                closeQuietly(session, e);
+            }
+            throw e;
+        }
+        return new GuardedSession(sessions, threads);
     }
 
     /** Closes {@code session} after {@code primary} failed, keeping a close failure as suppressed. */

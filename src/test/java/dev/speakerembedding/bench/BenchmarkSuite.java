@@ -29,7 +29,7 @@ import static dev.speakerembedding.bench.BenchUtil.median;
  * <p>Options: {@code --out <dir> --wlp <Liberty install> --server-template <installed server dir> --model
  * <snapshot dir> --conformance <dir> [--starts 3] [--seconds 20] [--warmup 5] [--soak 5000] [--runs 40]
  * [--levels 1,2,4,8] [--sweep] [--quick] [--family-runs 20]
- * [--only download,pipeline,families,firststart,warmstart,http,profiles]
+ * [--only download,pipeline,threads,families,firststart,warmstart,http,profiles]
  * [--profile-sizes 10000,100000,1000000] [--profile-runs 101] [--profile-server-sizes 10000,100000,1000000]
  * [--profile-server-reps 40]
  * [--server-override <server.xml fragment>]}. The classpath comes from CLASSPATH and is inherited by every
@@ -112,6 +112,18 @@ public final class BenchmarkSuite {
                 pipelineArgs.add("--sweep");
             }
             child("pipeline", PipelineBenchmark.class, pipelineArgs.toArray(String[]::new));
+        }
+
+        if (phase("threads")) {
+            log("== item 3c: ways to share the cores between concurrent runs (bare ONNX Runtime, in process)");
+            String seconds = Integer.toString(intArg("--threads-seconds", 6, 3));
+            String converted = run.resolve("threads-converted").toString();
+            child("threads", ThreadingBenchmark.class, "--model", model.toString(), "--converted", converted,
+                    "--seconds", seconds);
+            child("threads_global", ThreadingBenchmark.class, "--model", model.toString(), "--converted", converted,
+                    "--seconds", seconds, "--global-pool");
+            child("threads_global_nospin", ThreadingBenchmark.class, "--model", model.toString(), "--converted",
+                    converted, "--seconds", seconds, "--global-pool", "--no-spin");
         }
 
         if (phase("families")) {
@@ -260,7 +272,7 @@ public final class BenchmarkSuite {
 
     /**
      * Whether a phase runs: all of them unless --only names some
-     * (download,pipeline,families,firststart,warmstart,http,profiles).
+     * (download,pipeline,threads,families,firststart,warmstart,http,profiles).
      */
     private boolean phase(String name) {
         String only = args.get("--only");

@@ -47,7 +47,9 @@ public final class FamilyBenchmark {
         results.put("family.cpu", ProfileIndexBenchmark.cpuModel());
         results.put("family.cpu_flags", ProfileIndexBenchmark.cpuFlags());
         int cores = Runtime.getRuntime().availableProcessors();
-        ModelRuntimeOptions options = ModelRuntimeOptions.forService(cores, cores);
+        // One thread per run, the service's share per request under load: the front end's share of a request is
+        // largest against the slowest inference, and the figures stay comparable with earlier runs.
+        ModelRuntimeOptions options = ModelRuntimeOptions.forService(cores, cores).withIntraOpThreads(1);
         results.put("family.options", PipelineBenchmark.describe(options));
         results.put("family.runs", runs);
         log("cpu %s, %s; %s", ProfileIndexBenchmark.cpuModel(), ProfileIndexBenchmark.cpuFlags(),

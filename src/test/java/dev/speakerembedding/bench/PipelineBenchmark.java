@@ -249,14 +249,21 @@ public final class PipelineBenchmark {
         byte[] wav = Clips.mono16k(conformance, 3);
         record Config(String name, int workers, ModelRuntimeOptions options) {
         }
-        ModelRuntimeOptions d = ModelRuntimeOptions.defaults();
+        int cores = Runtime.getRuntime().availableProcessors();
+        // The service's default (adaptive: every core alone, one thread each when runs overlap) at 1 to 8 callers,
+        // against fixed thread counts: all cores for every run, and one thread per run.
+        ModelRuntimeOptions service = ModelRuntimeOptions.forService(cores, cores);
+        ModelRuntimeOptions allCores = service.withIntraOpThreads(cores);
+        ModelRuntimeOptions one = service.withIntraOpThreads(1);
         List<Config> configs = List.of(
-                new Config("w1_default", 1, d),
-                new Config("w2_default", 2, d),
-                new Config("w2_intra1", 2, d.withIntraOpThreads(1)),
-                new Config("w2_intra1_nospin", 2, d.withIntraOpThreads(1).withAllowSpinning(false)),
-                new Config("w2_intra2_nospin", 2, d.withIntraOpThreads(2).withAllowSpinning(false)),
-                new Config("w1_intra2_nospin", 1, d.withIntraOpThreads(2).withAllowSpinning(false)));
+                new Config("w1_service", 1, service),
+                new Config("w2_service", 2, service),
+                new Config("w4_service", 4, service),
+                new Config("w8_service", 8, service),
+                new Config("w1_allcores", 1, allCores),
+                new Config("w2_allcores", 2, allCores),
+                new Config("w1_intra1", 1, one),
+                new Config("w2_intra1", 2, one));
         double best = 0;
         String bestName = "";
         for (Config c : configs) {
@@ -276,6 +283,10 @@ public final class PipelineBenchmark {
         }
         results.put("inproc.tput.best_rps", best);
         results.put("inproc.tput.best", bestName);
+        double lone = Math.min(results.number("inproc.tput.w1_allcores.p50_ms"),
+                results.number("inproc.tput.w1_intra1.p50_ms"));
+        results.put("inproc.lone.best_p50_ms", lone);
+        results.put("inproc.lone.service_over_best", results.number("inproc.tput.w1_service.p50_ms") / lone);
     }
 
     /** {requests per second, median latency ms} of {@code workers} threads embedding back to back. */
@@ -383,7 +394,7 @@ public final class PipelineBenchmark {
     }
 
     static String describe(ModelRuntimeOptions o) {
-        return "intra-op " + (o.intraOpThreads() == 0 ? "auto" : o.intraOpThreads()) + ", inter-op "
+        return o.describeThreads() + ", inter-op "
                 + o.interOpThreads() + ", " + o.optimizationLevel() + ", spinning " + (o.allowSpinning() ? "on" : "off");
     }
 

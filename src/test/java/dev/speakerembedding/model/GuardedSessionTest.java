@@ -168,4 +168,40 @@ class GuardedSessionTest {
             assertArrayEquals(new float[] {8}, guarded.use(s -> run(s, 4)), "the lock was released after failures");
         }
     }
+
+    @Test
+    void aLoneUseTakesTheWidestSessionAndOverlappingUsesTheNarrowerOnes() throws Exception {
+        OrtSession wide = doubling();
+        OrtSession narrow = doubling();
+        try (GuardedSession guarded = new GuardedSession(List.of(wide, narrow), List.of(2, 1))) {
+            assertEquals(List.of(2, 1), guarded.threadVariants());
+            assertSame(wide, guarded.use(s -> s), "alone: every core");
+            CountDownLatch firstInside = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<OrtSession> first = pool.submit(() -> guarded.use(s -> {
+                firstInside.countDown();
+                assertTrue(await(release));
+                assertArrayEquals(new float[] {6}, run(s, 3));
+                return s;
+            }));
+            assertTrue(firstInside.await(10, TimeUnit.SECONDS));
+            OrtSession second = guarded.use(s -> {
+                assertArrayEquals(new float[] {10}, run(s, 5));
+                return s;
+            });
+            assertSame(narrow, second, "a use that overlaps another gets its share: one thread");
+            release.countDown();
+            assertSame(wide, first.get(10, TimeUnit.SECONDS));
+            assertSame(wide, guarded.use(s -> s), "alone again once the others have ended");
+        }
+        assertThrows(IllegalStateException.class, () -> wide.getInputNames(), "close frees every variant");
+        assertThrows(IllegalStateException.class, () -> narrow.getInputNames());
+    }
+
+    @Test
+    void oneSessionPerThreadCount() throws Exception {
+        try (OrtSession one = doubling()) {
+            assertThrows(IllegalArgumentException.class, () -> new GuardedSession(List.of(one), List.of(2, 1)));
+        }
+    }
 }

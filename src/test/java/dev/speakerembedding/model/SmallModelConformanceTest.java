@@ -43,6 +43,21 @@ class SmallModelConformanceTest {
         ConformanceCheck.assertAllInputsMatch(model, expected, MAX_ABS, MIN_COSINE);
     }
 
+    /**
+     * The service opens one session per thread count and picks one per run by the load, so every variant it may open
+     * on any machine must give speechbrain's numbers, not just the widest.
+     */
+    @Test
+    void everyThreadCountTheServiceMayPickMatchesSpeechbrain(@TempDir Path dir) throws Exception {
+        Path expected = Npy.conformanceDir().resolve("expected/small");
+        for (int threads : ModelRuntimeOptions.forService(8, 8).threadVariants()) {
+            try (EcapaModel variant = EcapaModel.load(Npy.conformanceDir().resolve("small"), dir,
+                    ModelRuntimeOptions.defaults().withIntraOpThreads(threads))) {
+                ConformanceCheck.assertAllInputsMatch(variant, expected, MAX_ABS, MIN_COSINE);
+            }
+        }
+    }
+
     @Test
     void reportsArchitecture() {
         assertEquals(32, model.embeddingDimension());

@@ -59,14 +59,14 @@ public final class SherpaModel implements SpeakerModel {
     private final String embeddingOutput;
 
     private SherpaModel(SherpaFrontEnd frontEnd, SourceFile file, Map<String, String> rawMetadata, int dimension,
-                        OrtEnvironment environment, OrtSession session, String featureInput, String lengthInput,
+                        OrtEnvironment environment, GuardedSession session, String featureInput, String lengthInput,
                         String embeddingOutput) {
         this.frontEnd = frontEnd;
         this.file = file;
         this.rawMetadata = rawMetadata;
         this.dimension = dimension;
         this.environment = environment;
-        this.session = new GuardedSession(session);
+        this.session = session;
         this.featureInput = featureInput;
         this.lengthInput = lengthInput;
         this.embeddingOutput = embeddingOutput;
@@ -83,22 +83,25 @@ public final class SherpaModel implements SpeakerModel {
                                    ModelRuntimeOptions options) throws ModelFormatException {
         OrtEnvironment environment = OnnxSessions.environment();
         OrtSession session = OnnxSessions.open(environment, onnx, options);
+        Map<String, String> custom;
+        SherpaFrontEnd frontEnd;
+        Signature signature;
         try {
-            Map<String, String> custom;
             try {
                 custom = new TreeMap<>(session.getMetadata().getCustomMetadata());
             } catch (OrtException e) {
                 throw new ModelFormatException(file.name() + ": cannot read the ONNX metadata: " + e.getMessage(), e);
             }
             SherpaMetadata metadata = SherpaMetadata.parse(file.name(), custom, configuredFamily);
-            SherpaFrontEnd frontEnd = new SherpaFrontEnd(file.name(), metadata);
-            Signature signature = signature(session, file.name(), metadata);
-            return new SherpaModel(frontEnd, file, shown(custom), signature.dimension(), environment, session,
-                    signature.featureInput(), signature.lengthInput(), signature.embeddingOutput());
+            frontEnd = new SherpaFrontEnd(file.name(), metadata);
+            signature = signature(session, file.name(), metadata);
         } catch (ModelFormatException | RuntimeException e) {
             OnnxSessions.closeQuietly(session, e);
             throw e;
         }
+        return new SherpaModel(frontEnd, file, shown(custom), signature.dimension(), environment,
+                OnnxSessions.guard(environment, onnx, options, session), signature.featureInput(),
+                signature.lengthInput(), signature.embeddingOutput());
     }
 
     private record Signature(String featureInput, String lengthInput, String embeddingOutput, int dimension) {

@@ -42,13 +42,13 @@ public final class EcapaModel implements AutoCloseable {
     private final GuardedSession session;
 
     private EcapaModel(EcapaHyperparams params, EmbeddingNormalization normalization, ConversionInfo conversion,
-                       List<SourceFile> sourceFiles, OrtEnvironment environment, OrtSession session) {
+                       List<SourceFile> sourceFiles, OrtEnvironment environment, GuardedSession session) {
         this.params = params;
         this.normalization = normalization;
         this.conversion = conversion;
         this.sourceFiles = sourceFiles;
         this.environment = environment;
-        this.session = new GuardedSession(session);
+        this.session = session;
     }
 
     /**
@@ -86,7 +86,8 @@ public final class EcapaModel implements AutoCloseable {
             OnnxSessions.closeQuietly(session, e);
             throw e;
         }
-        return new EcapaModel(params, normalization, conversion, List.copyOf(sourceFiles), environment, session);
+        return new EcapaModel(params, normalization, conversion, List.copyOf(sourceFiles), environment,
+                OnnxSessions.guard(environment, conversion.onnxPath(), options, session));
     }
 
     /** Converts (or finds the cached conversion of) the checkpoint without opening a session. */
