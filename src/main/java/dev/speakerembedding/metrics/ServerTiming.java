@@ -1,6 +1,5 @@
 package dev.speakerembedding.metrics;
 
-import java.util.Locale;
 import java.util.Map;
 
 /** The W3C Server-Timing header value of one answer: each measured stage and the total, in milliseconds. */
@@ -30,7 +29,10 @@ public final class ServerTiming {
         return out.append("total;dur=").append(millis(totalNanos)).toString();
     }
 
-    private static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f", Math.max(0, nanos) / 1e6);
+    /** Milliseconds with three decimals ("12.345"), rounded half up; String.format's parser cost more per answer. */
+    static String millis(long nanos) {
+        long micros = (Math.max(0, nanos) + 500) / 1000;
+        long fraction = micros % 1000;
+        return (micros / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 }

@@ -19,6 +19,18 @@ class ServerTimingTest {
     }
 
     @Test
+    void millisecondsHaveThreeDecimalsRoundedHalfUp() {
+        assertEquals("0.000", ServerTiming.millis(499));
+        assertEquals("0.001", ServerTiming.millis(500));
+        assertEquals("0.010", ServerTiming.millis(10_000));
+        assertEquals("0.099", ServerTiming.millis(99_000));
+        assertEquals("1.000", ServerTiming.millis(999_500));
+        assertEquals("12.345", ServerTiming.millis(12_345_000));
+        assertEquals("60000.000", ServerTiming.millis(60_000_000_000L));
+        assertEquals("9223372036854.775", ServerTiming.millis(Long.MAX_VALUE - 1000), "no overflow near the limit");
+    }
+
+    @Test
     void nothingMeasuredIsJustTheTotal() {
         assertEquals("total;dur=0.002", ServerTiming.header(Map.of(), 2_000L));
     }
