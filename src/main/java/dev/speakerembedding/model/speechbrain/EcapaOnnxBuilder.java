@@ -1,6 +1,8 @@
 package dev.speakerembedding.model.speechbrain;
 
+import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.onnx.GraphBuilder;
+import dev.speakerembedding.model.onnx.OnnxWriter;
 import dev.speakerembedding.model.onnx.OnnxWriter.Attribute;
 import dev.speakerembedding.model.onnx.OnnxWriter.Dim;
 import dev.speakerembedding.model.onnx.OnnxWriter.ModelProto;
@@ -19,6 +21,11 @@ import java.util.Map;
  * <p>Values flow time-major, [frames, channels], so every convolution is one Gemm: 1x1 convolutions directly,
  * wider ones on their im2col matrix (reflect padding, then the k dilated frame shifts side by side). ONNX
  * Runtime runs those as plain matrix products with prepacked weights, which on CPU beats its Conv kernel.
+ *
+ * <p>In {@link ModelPrecision#INT8} every such product (convolutions and the linear layers alike) has int8 weights,
+ * quantised per output channel and symmetric (zero point 0), and quantises its input to uint8 per tensor at run time:
+ * one {@code com.microsoft.DynamicQuantizeMatMul} node, ONNX Runtime's u8 x s8 kernel (VNNI and AMX where the CPU
+ * has them). Everything else (ReLU, batch norm, pooling, squeeze-excitation gates) stays float32.
  */
 public final class EcapaOnnxBuilder {
 
@@ -31,18 +38,50 @@ public final class EcapaOnnxBuilder {
     private static final long TIME = 0;
     private static final long CHANNELS = 1;
 
-    private final EcapaHyperparams params;
-    private final EcapaWeights weights;
-    private final GraphBuilder g = new GraphBuilder();
+    /** Largest magnitude of a symmetric int8 weight: -127..127, so that negation never overflows. */
+    static final int INT8_MAX = 127;
 
-    private EcapaOnnxBuilder(EcapaHyperparams params, EcapaWeights weights) {
-        this.params = params;
-        this.weights = weights;
+    /**
+     * How an int8 product reaches ONNX Runtime's integer kernels. All three run the same arithmetic (u8 activations
+     * quantised per tensor at run time, s8 weights per column); the benchmark's int8 phase measured them and the
+     * converter uses {@link #DYNAMIC_QUANTIZE_MATMUL}.
+     */
+    enum Int8Kernel {
+        /** One com.microsoft.DynamicQuantizeMatMul node per product. */
+        DYNAMIC_QUANTIZE_MATMUL,
+        /** Standard ONNX: DynamicQuantizeLinear, MatMulInteger, Cast, Mul by the two scales, Add the bias. */
+        MATMUL_INTEGER,
+        /** As MATMUL_INTEGER, but wider convolutions quantise before padding, so im2col moves bytes, not floats. */
+        QUANTIZE_BEFORE_IM2COL
     }
 
-    /** The graph producing the embedding. */
+    private final EcapaHyperparams params;
+    private final EcapaWeights weights;
+    private final Int8Kernel int8;
+    private final GraphBuilder g = new GraphBuilder();
+
+    private EcapaOnnxBuilder(EcapaHyperparams params, EcapaWeights weights, Int8Kernel int8) {
+        this.params = params;
+        this.weights = weights;
+        this.int8 = int8;
+    }
+
+    /** The float32 graph producing the embedding. */
     public static ModelProto build(EcapaHyperparams params, EcapaWeights weights, Map<String, String> metadata) {
-        return new EcapaOnnxBuilder(params, weights).graph(false, metadata);
+        return build(params, weights, metadata, ModelPrecision.FLOAT32);
+    }
+
+    /** The graph producing the embedding in {@code precision}. */
+    public static ModelProto build(EcapaHyperparams params, EcapaWeights weights, Map<String, String> metadata,
+                                   ModelPrecision precision) {
+        return build(params, weights, metadata,
+                precision == ModelPrecision.INT8 ? Int8Kernel.DYNAMIC_QUANTIZE_MATMUL : null);
+    }
+
+    /** The graph with int8 products run by {@code int8} (null: float32). */
+    static ModelProto build(EcapaHyperparams params, EcapaWeights weights, Map<String, String> metadata,
+                            Int8Kernel int8) {
+        return new EcapaOnnxBuilder(params, weights, int8).graph(false, metadata);
     }
 
     /**
@@ -51,7 +90,7 @@ public final class EcapaOnnxBuilder {
      * layer-by-layer comparison.
      */
     public static ModelProto buildWithLayerOutputs(EcapaHyperparams params, EcapaWeights weights) {
-        return new EcapaOnnxBuilder(params, weights).graph(true, Map.of());
+        return new EcapaOnnxBuilder(params, weights, null).graph(true, Map.of());
     }
 
     private ModelProto graph(boolean layerOutputs, Map<String, String> metadata) {
@@ -133,11 +172,11 @@ public final class EcapaOnnxBuilder {
             String mean = g.op("ReduceMean", x, g.longs(TIME));
             String std = std(x, mean, null);
             String context = g.op("Concat", List.of(mean, std), Attribute.of("axis", CHANNELS));
-            bias = g.op("Gemm", List.of(context, g.weight("asp.tdnn.context",
-                    transposedColumns(w, attention, inputs, channels, inputs), 2L * channels, attention), bias));
+            bias = linear(context, "asp.tdnn.context", transposedColumns(w, attention, inputs, channels, inputs),
+                    2 * channels, attention, bias, true);
         }
-        String a = g.op("Gemm", List.of(x, g.weight("asp.tdnn.frames",
-                transposedColumns(w, attention, inputs, 0, channels), channels, attention), bias));
+        String a = linear(x, "asp.tdnn.frames", transposedColumns(w, attention, inputs, 0, channels), channels,
+                attention, bias, !params.globalContext());
         a = g.op("Relu", a);
         a = affine(a, weights.batchNorm("asp.tdnn.norm.norm"), "asp.tdnn.norm");
         a = g.op("Tanh", a);
@@ -172,23 +211,92 @@ public final class EcapaOnnxBuilder {
         int out = shape[0];
         int in = shape[1];
         int kernel = shape[2];
-        String columns = x;
-        if (kernel > 1) {
-            int pad = dilation * (kernel - 1) / 2;
-            String padded = g.op("Pad", List.of(x, g.longs(pad, 0, pad, 0)), Attribute.of("mode", "reflect"));
-            List<String> taps = new ArrayList<>();
-            for (int j = 0; j < kernel; j++) {
-                long start = (long) j * dilation;
-                // Negative ends count from the end of the padded frames, so the graph works for any T.
-                long end = j == kernel - 1 ? Long.MAX_VALUE : start - 2L * pad;
-                taps.add(g.op("Slice", List.of(padded, g.longs(start), g.longs(end), g.longs(TIME))));
-            }
-            columns = g.op("Concat", taps, Attribute.of("axis", CHANNELS));
-        }
-        String w = g.weight(prefix + ".weight", im2colMatrix(weights.get(prefix + ".weight"), out, in, kernel),
-                (long) kernel * in, out);
+        float[] matrix = im2colMatrix(weights.get(prefix + ".weight"), out, in, kernel);
         String b = g.weight(prefix + ".bias", weights.get(prefix + ".bias"), out);
-        return g.op("Gemm", List.of(columns, w, b));
+        if (kernel > 1 && int8 == Int8Kernel.QUANTIZE_BEFORE_IM2COL) {
+            List<String> q = g.ops("DynamicQuantizeLinear", List.of(x), 3);
+            return integerProduct(im2col(q.get(0), kernel, dilation), q.get(1), q.get(2), prefix + ".weight",
+                    matrix, kernel * in, out, b);
+        }
+        String columns = kernel > 1 ? im2col(x, kernel, dilation) : x;
+        return linear(columns, prefix + ".weight", matrix, kernel * in, out, b, true);
+    }
+
+    /** The [T, k * C] matrix of k dilated frame shifts of reflect-padded [T, C] {@code x}, side by side. */
+    private String im2col(String x, int kernel, int dilation) {
+        int pad = dilation * (kernel - 1) / 2;
+        String padded = g.op("Pad", List.of(x, g.longs(pad, 0, pad, 0)), Attribute.of("mode", "reflect"));
+        List<String> taps = new ArrayList<>();
+        for (int j = 0; j < kernel; j++) {
+            long start = (long) j * dilation;
+            // Negative ends count from the end of the padded frames, so the graph works for any T.
+            long end = j == kernel - 1 ? Long.MAX_VALUE : start - 2L * pad;
+            taps.add(g.op("Slice", List.of(padded, g.longs(start), g.longs(end), g.longs(TIME))));
+        }
+        return g.op("Concat", taps, Attribute.of("axis", CHANNELS));
+    }
+
+    /**
+     * x [rows, inputs] times the [inputs, outputs] matrix plus {@code bias} (a [outputs] initializer when
+     * {@code constantBias}, else a computed [1, outputs] value): one Gemm in float32, an int8 product otherwise.
+     */
+    private String linear(String x, String name, float[] matrix, int inputs, int outputs, String bias,
+                          boolean constantBias) {
+        if (int8 == null) {
+            return g.op("Gemm", List.of(x, g.weight(name, matrix, inputs, outputs), bias));
+        }
+        if (int8 == Int8Kernel.DYNAMIC_QUANTIZE_MATMUL) {
+            QuantizedMatrix q = quantizePerColumn(matrix, inputs, outputs);
+            String wq = g.int8Weight(name + ".int8", q.values(), inputs, outputs);
+            String scales = g.weight(name + ".scale", q.scales(), outputs);
+            // The contrib op takes only a 1-D constant bias; a computed one (the pooling's context row) is added.
+            String y = g.microsoftOp("DynamicQuantizeMatMul",
+                    constantBias ? List.of(x, wq, scales, "", bias) : List.of(x, wq, scales));
+            return constantBias ? y : g.op("Add", y, bias);
+        }
+        List<String> q = g.ops("DynamicQuantizeLinear", List.of(x), 3);
+        return integerProduct(q.get(0), q.get(1), q.get(2), name, matrix, inputs, outputs, bias);
+    }
+
+    /** uint8 {@code xq} (scale, zero point) times the int8 matrix, back to float32, plus {@code bias}. */
+    private String integerProduct(String xq, String xScale, String xZeroPoint, String name, float[] matrix,
+                                  int inputs, int outputs, String bias) {
+        QuantizedMatrix q = quantizePerColumn(matrix, inputs, outputs);
+        String wq = g.int8Weight(name + ".int8", q.values(), inputs, outputs);
+        String scales = g.weight(name + ".scale", q.scales(), outputs);
+        String product = g.op("MatMulInteger", List.of(xq, wq, xZeroPoint));
+        String real = g.op("Cast", product, Attribute.of("to", (long) OnnxWriter.FLOAT));
+        return g.op("Add", g.op("Mul", real, g.op("Mul", xScale, scales)), bias);
+    }
+
+    /**
+     * An [rows, cols] matrix as int8 values with one scale per column (output channel): symmetric, so the zero
+     * point is 0 and w ~ q * scale with |w - q * scale| at most scale / 2. An all-zero column gets scale 1.
+     */
+    record QuantizedMatrix(byte[] values, float[] scales) {
+    }
+
+    static QuantizedMatrix quantizePerColumn(float[] matrix, int rows, int cols) {
+        if (matrix.length != (long) rows * cols) {
+            throw new IllegalArgumentException(matrix.length + " values, expected " + rows + " x " + cols);
+        }
+        float[] scales = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                scales[c] = Math.max(scales[c], Math.abs(matrix[r * cols + c]));
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            scales[c] = scales[c] > 0 ? scales[c] / INT8_MAX : 1f;
+        }
+        byte[] values = new byte[matrix.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                long q = Math.round(matrix[r * cols + c] / scales[c]);
+                values[r * cols + c] = (byte) Math.max(-INT8_MAX, Math.min(INT8_MAX, q));
+            }
+        }
+        return new QuantizedMatrix(values, scales);
     }
 
     private String affine(String x, Affine affine, String name) {
