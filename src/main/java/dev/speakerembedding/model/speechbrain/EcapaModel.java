@@ -22,6 +22,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -131,10 +132,12 @@ public final class EcapaModel implements AutoCloseable {
                 + (precision == ModelPrecision.FLOAT32 ? "" : precision.configValue() + ", ") + params;
         ConvertedModelStore.Entry entry = ConvertedModelStore.obtain(entryDir, description, out -> {
             EcapaWeights weights = EcapaWeights.read(checkpoint, params);
-            OnnxWriter.write(EcapaOnnxBuilder.build(params, weights, Map.of(
-                    "checkpoint_sha256", checkpointSha256,
-                    "converter_version", Integer.toString(CONVERTER_VERSION),
-                    "precision", precision.configValue()), precision), out);
+            // In a fixed order (Map.of's varies between JVM runs), so the same checkpoint gives the same bytes.
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("checkpoint_sha256", checkpointSha256);
+            metadata.put("converter_version", Integer.toString(CONVERTER_VERSION));
+            metadata.put("precision", precision.configValue());
+            OnnxWriter.write(EcapaOnnxBuilder.build(params, weights, metadata, precision), out);
         });
         return new ConversionInfo(entry.modelFile(), entry.sizeBytes(), checkpointSha256, CONVERTER_VERSION,
                 entry.convertedNow(), entry.conversionMillis());

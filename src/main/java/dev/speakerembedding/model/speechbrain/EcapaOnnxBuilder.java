@@ -212,14 +212,22 @@ public final class EcapaOnnxBuilder {
         int in = shape[1];
         int kernel = shape[2];
         float[] matrix = im2colMatrix(weights.get(prefix + ".weight"), out, in, kernel);
-        String b = g.weight(prefix + ".bias", weights.get(prefix + ".bias"), out);
+        float[] bias = weights.get(prefix + ".bias");
         if (kernel > 1 && int8 == Int8Kernel.QUANTIZE_BEFORE_IM2COL) {
             List<String> q = g.ops("DynamicQuantizeLinear", List.of(x), 3);
-            return integerProduct(im2col(q.get(0), kernel, dilation), q.get(1), q.get(2), prefix + ".weight",
-                    matrix, kernel * in, out, b);
+            String columns = im2col(q.get(0), kernel, dilation);
+            return integerProduct(columns, q.get(1), q.get(2), prefix + ".weight", matrix, kernel * in, out,
+                    g.weight(prefix + ".bias", bias, out));
         }
         String columns = kernel > 1 ? im2col(x, kernel, dilation) : x;
-        return linear(columns, prefix + ".weight", matrix, kernel * in, out, b, true);
+        if (int8 == null) {
+            // Values named in the order they always were, so the float32 graph is byte for byte the one written
+            // before int8 existed.
+            String w = g.weight(prefix + ".weight", matrix, (long) kernel * in, out);
+            return g.op("Gemm", List.of(columns, w, g.weight(prefix + ".bias", bias, out)));
+        }
+        return linear(columns, prefix + ".weight", matrix, kernel * in, out, g.weight(prefix + ".bias", bias, out),
+                true);
     }
 
     /** The [T, k * C] matrix of k dilated frame shifts of reflect-padded [T, C] {@code x}, side by side. */
