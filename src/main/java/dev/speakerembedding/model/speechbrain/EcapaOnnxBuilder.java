@@ -23,7 +23,8 @@ import java.util.Map;
  * Runtime runs those as plain matrix products with prepacked weights, which on CPU beats its Conv kernel.
  *
  * <p>In {@link ModelPrecision#INT8} every such product (convolutions and the linear layers alike) has int8 weights,
- * quantised per output channel and symmetric (zero point 0), and quantises its input to uint8 per tensor at run time:
+ * quantised per output channel and symmetric (zero point 0, 7-bit range: see {@link #INT8_MAX}), and quantises its
+ * input to uint8 per tensor at run time:
  * one {@code com.microsoft.DynamicQuantizeMatMul} node, ONNX Runtime's u8 x s8 kernel (VNNI and AMX where the CPU
  * has them). Everything else (ReLU, batch norm, pooling, squeeze-excitation gates) stays float32.
  */
@@ -38,8 +39,13 @@ public final class EcapaOnnxBuilder {
     private static final long TIME = 0;
     private static final long CHANNELS = 1;
 
-    /** Largest magnitude of a symmetric int8 weight: -127..127, so that negation never overflows. */
-    static final int INT8_MAX = 127;
+    /**
+     * Largest magnitude of a quantised weight: 7 bits (-63..63) in int8 storage. x86 CPUs without VNNI (AVX2,
+     * AVX-512F) multiply u8 by s8 with vpmaddubsw, which adds two products in int16 and saturates beyond 32767:
+     * 2 x 255 x 63 stays below, 2 x 255 x 127 does not. So the graph computes the same numbers on every CPU (a cache
+     * shared by unlike nodes included), for a cosine to float32 of 0.99988 instead of 0.99993 with 8 bits.
+     */
+    static final int INT8_MAX = 63;
 
     /**
      * How an int8 product reaches ONNX Runtime's integer kernels. All three run the same arithmetic (u8 activations
@@ -278,8 +284,9 @@ public final class EcapaOnnxBuilder {
     }
 
     /**
-     * An [rows, cols] matrix as int8 values with one scale per column (output channel): symmetric, so the zero
-     * point is 0 and w ~ q * scale with |w - q * scale| at most scale / 2. An all-zero column gets scale 1.
+     * An [rows, cols] matrix as int8 values in -{@value #INT8_MAX}..{@value #INT8_MAX} with one scale per column
+     * (output channel): symmetric, so the zero point is 0 and w ~ q * scale with |w - q * scale| at most
+     * scale / 2. An all-zero column gets scale 1.
      */
     record QuantizedMatrix(byte[] values, float[] scales) {
     }

@@ -35,6 +35,12 @@ class EcapaInt8Test {
     Path converted;
 
     @Test
+    void noPairOfProductsCanSaturateTheInt16SumOfCpusWithoutVnni() {
+        // vpmaddubsw (AVX2, AVX-512F) adds two u8 x s8 products in int16, saturating beyond +-32767.
+        assertTrue(2 * 255 * EcapaOnnxBuilder.INT8_MAX <= Short.MAX_VALUE);
+    }
+
+    @Test
     void weightsAreSymmetricPerColumnAndDequantiseWithinHalfAStep() {
         int rows = 300;
         int cols = 7;
@@ -53,7 +59,8 @@ class EcapaInt8Test {
             float maxW = 0;
             for (int r = 0; r < rows; r++) {
                 int value = q.values()[r * cols + c];
-                assertTrue(value >= -127 && value <= 127, "value " + value);
+                assertTrue(value >= -EcapaOnnxBuilder.INT8_MAX && value <= EcapaOnnxBuilder.INT8_MAX,
+                        "value " + value);
                 maxQ = Math.max(maxQ, Math.abs(value));
                 maxW = Math.max(maxW, Math.abs(m[r * cols + c]));
                 double error = Math.abs(m[r * cols + c] - value * (double) scale);
@@ -63,9 +70,9 @@ class EcapaInt8Test {
             if (c == 3) {
                 assertEquals(0, maxQ, "an all-zero column stays zero");
             } else {
-                // Symmetric: the column's largest magnitude is +-127 (zero point 0), whatever its sign.
-                assertEquals(127, maxQ, "column " + c);
-                assertEquals(maxW / 127, scale, maxW * 1e-6);
+                // Symmetric: the column's largest magnitude is +-INT8_MAX (zero point 0), whatever its sign.
+                assertEquals(EcapaOnnxBuilder.INT8_MAX, maxQ, "column " + c);
+                assertEquals(maxW / EcapaOnnxBuilder.INT8_MAX, scale, maxW * 1e-6);
             }
         }
     }
