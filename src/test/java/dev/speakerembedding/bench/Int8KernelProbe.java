@@ -24,8 +24,9 @@ import java.util.Random;
  * calibrated ones, which would only change the numbers, not the time.
  * <ul>
  *   <li>float32: MatMul on the im2col matrix (what the float32 graph runs, as Gemm);</li>
- *   <li>dynamic: com.microsoft.DynamicQuantizeMatMul (what ORT fuses DynamicQuantizeLinear + MatMulInteger + Cast +
- *       Mul into, and what the int8 graph writes directly);</li>
+ *   <li>dynamic: com.microsoft.DynamicQuantizeMatMul (what the int8 graph writes);</li>
+ *   <li>matmul-integer: standard ONNX DynamicQuantizeLinear + MatMulInteger + Cast + Mul (ORT's ALL level fuses it
+ *       into DynamicQuantizeMatMul: the same time);</li>
  *   <li>static-matmul: QuantizeLinear + QLinearMatMul + DequantizeLinear (static activation scales);</li>
  *   <li>static-conv: QuantizeLinear + QLinearConv + DequantizeLinear on [1, C, T], zero padding, no im2col.</li>
  * </ul>
@@ -63,7 +64,7 @@ public final class Int8KernelProbe {
         System.out.printf("%d convolutions at %d frames, %d intra-op thread(s); %s%n", CONVS.length, FRAMES, threads,
                 ProfileIndexBenchmark.cpuFlags());
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        for (String variant : List.of("float32", "dynamic", "static-matmul", "static-conv")) {
+        for (String variant : List.of("float32", "dynamic", "matmul-integer", "static-matmul", "static-conv")) {
             byte[] model = graph(variant);
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
                 options.setIntraOpNumThreads(threads);
@@ -150,6 +151,13 @@ public final class Int8KernelProbe {
                 }
                 case "dynamic" -> y = g.microsoftOp("DynamicQuantizeMatMul", List.of(columns,
                         g.int8Weight("w", wq, rows, out), g.weight("ws", scales, out)));
+                case "matmul-integer" -> {
+                    List<String> q = g.ops("DynamicQuantizeLinear", List.of(columns), 3);
+                    String product = g.op("MatMulInteger", List.of(q.get(0), g.int8Weight("w", wq, rows, out),
+                            q.get(2)));
+                    String real = g.op("Cast", product, Attribute.of("to", (long) OnnxWriter.FLOAT));
+                    y = g.op("Mul", real, g.op("Mul", q.get(1), g.weight("ws", scales, out)));
+                }
                 case "static-matmul" -> {
                     String xq = g.op("QuantizeLinear", List.of(columns, xScale, xZero));
                     String zeros = g.int8Weight("wz", new byte[out], out);

@@ -2,7 +2,6 @@ package dev.speakerembedding.model.speechbrain;
 
 import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.onnx.GraphBuilder;
-import dev.speakerembedding.model.onnx.OnnxWriter;
 import dev.speakerembedding.model.onnx.OnnxWriter.Attribute;
 import dev.speakerembedding.model.onnx.OnnxWriter.Dim;
 import dev.speakerembedding.model.onnx.OnnxWriter.ModelProto;
@@ -47,26 +46,12 @@ public final class EcapaOnnxBuilder {
      */
     static final int INT8_MAX = 63;
 
-    /**
-     * How an int8 product reaches ONNX Runtime's integer kernels. All three run the same arithmetic (u8 activations
-     * quantised per tensor at run time, s8 weights per column); the benchmark's int8 phase measured them and the
-     * converter uses {@link #DYNAMIC_QUANTIZE_MATMUL}.
-     */
-    enum Int8Kernel {
-        /** One com.microsoft.DynamicQuantizeMatMul node per product. */
-        DYNAMIC_QUANTIZE_MATMUL,
-        /** Standard ONNX: DynamicQuantizeLinear, MatMulInteger, Cast, Mul by the two scales, Add the bias. */
-        MATMUL_INTEGER,
-        /** As MATMUL_INTEGER, but wider convolutions quantise before padding, so im2col moves bytes, not floats. */
-        QUANTIZE_BEFORE_IM2COL
-    }
-
     private final EcapaHyperparams params;
     private final EcapaWeights weights;
-    private final Int8Kernel int8;
+    private final boolean int8;
     private final GraphBuilder g = new GraphBuilder();
 
-    private EcapaOnnxBuilder(EcapaHyperparams params, EcapaWeights weights, Int8Kernel int8) {
+    private EcapaOnnxBuilder(EcapaHyperparams params, EcapaWeights weights, boolean int8) {
         this.params = params;
         this.weights = weights;
         this.int8 = int8;
@@ -80,14 +65,7 @@ public final class EcapaOnnxBuilder {
     /** The graph producing the embedding in {@code precision}. */
     public static ModelProto build(EcapaHyperparams params, EcapaWeights weights, Map<String, String> metadata,
                                    ModelPrecision precision) {
-        return build(params, weights, metadata,
-                precision == ModelPrecision.INT8 ? Int8Kernel.DYNAMIC_QUANTIZE_MATMUL : null);
-    }
-
-    /** The graph with int8 products run by {@code int8} (null: float32). */
-    static ModelProto build(EcapaHyperparams params, EcapaWeights weights, Map<String, String> metadata,
-                            Int8Kernel int8) {
-        return new EcapaOnnxBuilder(params, weights, int8).graph(false, metadata);
+        return new EcapaOnnxBuilder(params, weights, precision == ModelPrecision.INT8).graph(false, metadata);
     }
 
     /**
@@ -96,7 +74,7 @@ public final class EcapaOnnxBuilder {
      * layer-by-layer comparison.
      */
     public static ModelProto buildWithLayerOutputs(EcapaHyperparams params, EcapaWeights weights) {
-        return new EcapaOnnxBuilder(params, weights, null).graph(true, Map.of());
+        return new EcapaOnnxBuilder(params, weights, false).graph(true, Map.of());
     }
 
     private ModelProto graph(boolean layerOutputs, Map<String, String> metadata) {
@@ -219,14 +197,8 @@ public final class EcapaOnnxBuilder {
         int kernel = shape[2];
         float[] matrix = im2colMatrix(weights.get(prefix + ".weight"), out, in, kernel);
         float[] bias = weights.get(prefix + ".bias");
-        if (kernel > 1 && int8 == Int8Kernel.QUANTIZE_BEFORE_IM2COL) {
-            List<String> q = g.ops("DynamicQuantizeLinear", List.of(x), 3);
-            String columns = im2col(q.get(0), kernel, dilation);
-            return integerProduct(columns, q.get(1), q.get(2), prefix + ".weight", matrix, kernel * in, out,
-                    g.weight(prefix + ".bias", bias, out));
-        }
         String columns = kernel > 1 ? im2col(x, kernel, dilation) : x;
-        if (int8 == null) {
+        if (!int8) {
             // Values named in the order they always were, so the float32 graph is byte for byte the one written
             // before int8 existed.
             String w = g.weight(prefix + ".weight", matrix, (long) kernel * in, out);
@@ -256,31 +228,21 @@ public final class EcapaOnnxBuilder {
      */
     private String linear(String x, String name, float[] matrix, int inputs, int outputs, String bias,
                           boolean constantBias) {
-        if (int8 == null) {
+        if (!int8) {
             return g.op("Gemm", List.of(x, g.weight(name, matrix, inputs, outputs), bias));
         }
-        if (int8 == Int8Kernel.DYNAMIC_QUANTIZE_MATMUL) {
-            QuantizedMatrix q = quantizePerColumn(matrix, inputs, outputs);
-            String wq = g.int8Weight(name + ".int8", q.values(), inputs, outputs);
-            String scales = g.weight(name + ".scale", q.scales(), outputs);
-            // The contrib op takes only a 1-D constant bias; a computed one (the pooling's context row) is added.
-            String y = g.microsoftOp("DynamicQuantizeMatMul",
-                    constantBias ? List.of(x, wq, scales, "", bias) : List.of(x, wq, scales));
-            return constantBias ? y : g.op("Add", y, bias);
-        }
-        List<String> q = g.ops("DynamicQuantizeLinear", List.of(x), 3);
-        return integerProduct(q.get(0), q.get(1), q.get(2), name, matrix, inputs, outputs, bias);
-    }
-
-    /** uint8 {@code xq} (scale, zero point) times the int8 matrix, back to float32, plus {@code bias}. */
-    private String integerProduct(String xq, String xScale, String xZeroPoint, String name, float[] matrix,
-                                  int inputs, int outputs, String bias) {
+        // One contrib node rather than standard DynamicQuantizeLinear + MatMulInteger + Cast + Mul: ONNX Runtime
+        // fuses those into this very node at the ALL level the service runs (measured: same kernel, same time; the
+        // contrib node needs no fusion, so it also holds at lower levels), and
+        // quantising before im2col instead (bytes, not floats, through Pad and Concat) was slower, as it leaves
+        // MatMulIntegerToFloat and 22 separate quantisations.
         QuantizedMatrix q = quantizePerColumn(matrix, inputs, outputs);
         String wq = g.int8Weight(name + ".int8", q.values(), inputs, outputs);
         String scales = g.weight(name + ".scale", q.scales(), outputs);
-        String product = g.op("MatMulInteger", List.of(xq, wq, xZeroPoint));
-        String real = g.op("Cast", product, Attribute.of("to", (long) OnnxWriter.FLOAT));
-        return g.op("Add", g.op("Mul", real, g.op("Mul", xScale, scales)), bias);
+        // The contrib op takes only a 1-D constant bias; a computed one (the pooling's context row) is added.
+        String y = g.microsoftOp("DynamicQuantizeMatMul",
+                constantBias ? List.of(x, wq, scales, "", bias) : List.of(x, wq, scales));
+        return constantBias ? y : g.op("Add", y, bias);
     }
 
     /**
