@@ -8,9 +8,10 @@ import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 @Schema(name = "ModelInfo", description = "The model being served, where it came from and how it runs",
-        requiredProperties = {"model", "revision", "commit", "format", "family", "files", "dimension",
+        requiredProperties = {"model", "revision", "commit", "format", "family", "precision", "files", "dimension",
                 "sample_rate_hz", "metadata", "front_end", "device", "onnxruntime_version", "loaded_at", "limits"})
-@JsonbPropertyOrder({"model", "revision", "commit", "format", "family", "files", "dimension", "sampleRateHz",
+@JsonbPropertyOrder({"model", "revision", "commit", "format", "family", "precision", "files", "dimension",
+        "sampleRateHz",
         "metadata", "frontEnd", "device", "onnxRuntimeVersion", "loadedAt", "loadSeconds", "conversion", "limits"})
 public record ModelInfo(
         @Schema(description = "Repository id (EMBEDDING_MODEL)", example = "speechbrain/spkrec-ecapa-voxceleb")
@@ -24,6 +25,11 @@ public record ModelInfo(
                 + "ONNX file served as it is)", example = "speechbrain-ecapa") String format,
         @Schema(description = "Model family: speechbrain-ecapa, wespeaker, 3d-speaker or nemo",
                 example = "speechbrain-ecapa") String family,
+        @Schema(description = "The numeric precision the model runs in (MODEL_PRECISION): float32, the graph equal "
+                + "to speechbrain's, or int8, a quantised conversion of a speechbrain checkpoint whose embeddings "
+                + "differ slightly. Part of the profile model identity (precision fp32 or int8), so profiles "
+                + "enrolled in one precision are never scored against the other", enumeration = {"float32", "int8"},
+                example = "float32") String precision,
         @Schema(description = "The repository files the model was built from") List<ModelFile> files,
         @Schema(description = "Length of an embedding", example = "192") int dimension,
         @JsonbProperty("sample_rate_hz") @Schema(description = "Sample rate the model expects; audio at other "

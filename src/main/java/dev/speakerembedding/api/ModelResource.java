@@ -61,7 +61,7 @@ public class ModelResource {
                 c.onnxSizeBytes(), c.checkpointSha256(), c.converterVersion(), c.convertedNow(),
                 c.conversionMillis() / 1000.0)).orElse(null);
         return new ModelInfo(config.modelId(), config.revision(), loaded.commit(),
-                model.format(), model.family(),
+                model.format(), model.family(), model.precision().configValue(),
                 ModelFiles.describe(model.sourceFiles()), model.dimension(), model.sampleRateHz(), model.metadata(),
                 model.frontEnd(), "cpu", model.onnxRuntimeVersion(), status.loadedAt(),
                 status.loadTime() == null ? null : status.loadTime().toMillis() / 1000.0, conversion,

@@ -11,8 +11,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 @Schema(name = "Status", description = "Whether the service can embed audio now, which model it serves from where, "
         + "and, when it cannot, what the model lifecycle is doing and why.", requiredProperties = {"status",
         "model_loaded", "model_cached", "device", "model_name", "offline_mode", "cache_dir", "state"})
-@JsonbPropertyOrder({"status", "modelLoaded", "modelCached", "device", "modelName", "offlineMode", "cacheDir",
-        "state", "error"})
+@JsonbPropertyOrder({"status", "modelLoaded", "modelCached", "device", "modelName", "precision", "offlineMode",
+        "cacheDir", "state", "error"})
 public record StatusDocument(
         @Schema(description = "healthy: a model is loaded and the embedding and verification operations answer; "
                 + "loading: the model is being looked up in the cache, downloaded or loaded; unhealthy: no model "
@@ -32,6 +32,10 @@ public record StatusDocument(
         @JsonbProperty("model_name") @Schema(description = "Repository id of the model served or being loaded "
                 + "(EMBEDDING_MODEL)", example = "speechbrain/spkrec-ecapa-voxceleb")
         String modelName,
+        @Schema(description = "The numeric precision the model runs in (MODEL_PRECISION): float32, the graph equal "
+                + "to speechbrain's, or int8, a quantised conversion of a speechbrain checkpoint; absent when "
+                + "MODEL_PRECISION is invalid", enumeration = {"float32", "int8"}, example = "float32")
+        String precision,
         @JsonbProperty("offline_mode") @Schema(description = "True when HF_HUB_OFFLINE forbids the network: only "
                 + "a cached model can be loaded", example = "false")
         boolean offlineMode,

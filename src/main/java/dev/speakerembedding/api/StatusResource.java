@@ -1,5 +1,6 @@
 package dev.speakerembedding.api;
 
+import dev.speakerembedding.config.ServiceConfig;
 import dev.speakerembedding.lifecycle.LifecycleState;
 import dev.speakerembedding.lifecycle.LifecycleStatus;
 import dev.speakerembedding.lifecycle.ModelLifecycle;
@@ -37,7 +38,8 @@ public class StatusResource {
         var config = lifecycle.config();
         ModelManager manager = lifecycle.manager().orElse(null);
         if (manager == null) {
-            return new StatusDocument("unhealthy", false, false, "cpu", config.modelId(), config.offline(),
+            return new StatusDocument("unhealthy", false, false, "cpu", config.modelId(), precision(config),
+                    config.offline(),
                     config.cacheDir().toString(), LifecycleState.FAILED.name(),
                     lifecycle.configurationError().orElse("starting"));
         }
@@ -50,6 +52,16 @@ public class StatusResource {
         ModelManager.WorkerHealth worker = manager.health();
         String error = worker.live() ? s.lastError() : worker.reason();
         return new StatusDocument(worker.live() ? status : "unhealthy", s.modelLoaded(), manager.modelCached(), "cpu",
-                config.modelId(), config.offline(), config.cacheDir().toString(), s.state().name(), error);
+                config.modelId(), precision(config), config.offline(), config.cacheDir().toString(),
+                s.state().name(), error);
+    }
+
+    /** MODEL_PRECISION, or null when it is invalid (then the error says so). */
+    private static String precision(ServiceConfig config) {
+        try {
+            return config.modelPrecision().configValue();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -38,6 +38,7 @@ public final class DownloadModel {
         try {
             ref = Components.repoRef(config);
             config.endpoint();
+            config.modelPrecision();
             selection = Components.selection(config);
         } catch (HubException | IllegalArgumentException e) {
             System.err.println("Invalid configuration: " + e.getMessage());
@@ -62,7 +63,7 @@ public final class DownloadModel {
         }
         ModelRuntimeOptions runtime = Components.runtimeOptions(config);
         try (SpeakerModel model = family.load(snapshot.snapshotDir(), Components.sourceFiles(snapshot),
-                new ModelLoadSettings(config.convertedModelDir(), runtime))) {
+                new ModelLoadSettings(config.convertedModelDir(), runtime, config.modelPrecision()))) {
             System.out.printf("✓ Model cached and verified: %s@%s (commit %s), %d files, %s model, embedding "
                     + "dimension %d%n", ref.repoId(), ref.revision(), snapshot.commit(), snapshot.files().size(),
                     model.family(), model.dimension());

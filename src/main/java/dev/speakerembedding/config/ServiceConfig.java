@@ -1,6 +1,7 @@
 package dev.speakerembedding.config;
 
 import dev.speakerembedding.auth.JwtSettings;
+import dev.speakerembedding.model.ModelPrecision;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -33,6 +34,7 @@ public class ServiceConfig {
     public static final String DEFAULT_PROGRESS_INTERVAL_SECONDS = "5";
     public static final String DEFAULT_WORKER_STALL_TIMEOUT_SECONDS = "1200";
     public static final String DEFAULT_INTRA_OP_THREADS = "0";
+    public static final String DEFAULT_MODEL_PRECISION = "float32";
     public static final String DEFAULT_MAX_REQUEST_BYTES = "33554432";
     public static final String DEFAULT_MAX_AUDIO_SECONDS = "120";
     public static final String DEFAULT_MIN_AUDIO_SECONDS = "0.1";
@@ -89,6 +91,9 @@ public class ServiceConfig {
 
     @Inject @ConfigProperty(name = "MODEL_FAMILY")
     Optional<String> modelFamily = Optional.empty();
+
+    @Inject @ConfigProperty(name = "MODEL_PRECISION", defaultValue = DEFAULT_MODEL_PRECISION)
+    String modelPrecision = DEFAULT_MODEL_PRECISION;
 
     @Inject @ConfigProperty(name = "DOWNLOAD_CONNECT_TIMEOUT_SECONDS", defaultValue = DEFAULT_CONNECT_TIMEOUT_SECONDS)
     int downloadConnectTimeoutSeconds;
@@ -224,6 +229,7 @@ public class ServiceConfig {
         c.modelRevision = get.apply("MODEL_REVISION").orElse(DEFAULT_REVISION);
         c.modelFile = get.apply("MODEL_FILE");
         c.modelFamily = get.apply("MODEL_FAMILY");
+        c.modelPrecision = get.apply("MODEL_PRECISION").orElse(DEFAULT_MODEL_PRECISION);
         c.downloadConnectTimeoutSeconds = intSetting(get, "DOWNLOAD_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS);
         c.downloadReadTimeoutSeconds = intSetting(get, "DOWNLOAD_READ_TIMEOUT_SECONDS", DEFAULT_READ_TIMEOUT_SECONDS);
         c.downloadRetries = intSetting(get, "DOWNLOAD_RETRIES", DEFAULT_RETRIES);
@@ -346,6 +352,19 @@ public class ServiceConfig {
     /** MODEL_FAMILY: wespeaker, 3d-speaker or nemo for an ONNX file without sherpa-onnx metadata (blank: unset). */
     public Optional<String> modelFamily() {
         return modelFamily.map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    /**
+     * MODEL_PRECISION: float32 (speechbrain's numbers) or int8 (a quantised conversion of a speechbrain checkpoint).
+     *
+     * @throws IllegalArgumentException naming the variable and the accepted values for anything else
+     */
+    public ModelPrecision modelPrecision() {
+        try {
+            return ModelPrecision.fromConfigValue(modelPrecision);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("MODEL_PRECISION: " + e.getMessage(), e);
+        }
     }
 
     public Duration connectTimeout() {

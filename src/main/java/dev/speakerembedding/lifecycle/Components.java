@@ -101,10 +101,12 @@ public final class Components {
     /**
      * As {@link #modelManager(ServiceConfig)}, the download's events (bytes, retries) also told to {@code observer}.
      *
-     * @throws IllegalArgumentException when MODEL_FILE or MODEL_FAMILY is invalid
+     * @throws IllegalArgumentException when MODEL_FILE, MODEL_FAMILY or MODEL_PRECISION is invalid
      */
     public static ModelManager modelManager(ServiceConfig config, DownloadListener observer) throws HubException {
         ModelSelection selection = selection(config);
+        // Read now so that a bad MODEL_PRECISION is a configuration error at start, not a failed load later.
+        config.modelPrecision();
         ModelManager.Settings settings = new ModelManager.Settings(repoRef(config), selection.initialFiles(),
                 config.offline(), config.retryInitialDelay(), config.retryMaxDelay(), config.workerStallTimeout());
         HubCache cache = cache(config);
@@ -129,7 +131,7 @@ public final class Components {
         List<SourceFile> files = sourceFiles(snapshot);
         try {
             return afterConversion(family.load(snapshot.snapshotDir(), files,
-                    new ModelLoadSettings(config.convertedModelDir(), runtime)));
+                    new ModelLoadSettings(config.convertedModelDir(), runtime, config.modelPrecision())));
         } catch (ModelFormatException e) {
             if (!(e.getCause() instanceof IOException) || Files.isWritable(config.cacheDir())) {
                 throw e;
@@ -138,7 +140,7 @@ public final class Components {
             LOG.log(Level.WARNING, "The model cache {0} is read-only and holds no converted graph of this model; converting"
                     + " it into {1} instead ({2})", new Object[] {config.cacheDir(), fallback, e.getMessage()});
             return afterConversion(family.load(snapshot.snapshotDir(), files, new ModelLoadSettings(fallback,
-                    runtime)));
+                    runtime, config.modelPrecision())));
         }
     }
 

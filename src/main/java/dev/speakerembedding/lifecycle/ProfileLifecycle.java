@@ -1,6 +1,7 @@
 package dev.speakerembedding.lifecycle;
 
 import dev.speakerembedding.config.ServiceConfig;
+import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.SpeakerModel;
 import dev.speakerembedding.profiles.EnrollmentPolicy;
 import dev.speakerembedding.profiles.ModelIdentity;
@@ -240,13 +241,15 @@ public class ProfileLifecycle {
     }
 
     /**
-     * The identity of {@code model}'s vectors: speechbrain's as it always was; for a model served from an ONNX file,
-     * its family and the file's sha256 too.
+     * The identity of {@code model}'s vectors: speechbrain's as it always was (precision fp32, or int8 for a
+     * MODEL_PRECISION=int8 conversion); for a model served from an ONNX file, its family and the file's sha256 too.
      */
     public static ModelIdentity identity(String repoId, String commit, SpeakerModel model) {
         return model.identityFileSha256()
                 .map(sha -> ModelIdentity.onnxFile(model.family(), repoId, commit, model.dimension(), sha))
-                .orElseGet(() -> identity(repoId, commit, model.dimension()));
+                .orElseGet(() -> ModelIdentity.speechbrainEcapa(repoId, commit, model.dimension(),
+                        ModelIdentity.Normalization.RAW, model.precision() == ModelPrecision.INT8
+                                ? ModelIdentity.INT8 : ModelIdentity.FP32));
     }
 
     /**

@@ -20,6 +20,14 @@ public interface SpeakerModel extends AutoCloseable {
     /** The family, as /v1/model and the model identity name it: speechbrain-ecapa, wespeaker, 3d-speaker, nemo. */
     String family();
 
+    /**
+     * The precision the model runs in: {@link ModelPrecision#INT8} only for a speechbrain checkpoint converted with
+     * MODEL_PRECISION=int8; ONNX files served as published are float32.
+     */
+    default ModelPrecision precision() {
+        return ModelPrecision.FLOAT32;
+    }
+
     /** Values per embedding. */
     int dimension();
 

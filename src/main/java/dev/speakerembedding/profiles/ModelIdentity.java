@@ -32,6 +32,8 @@ public record ModelIdentity(String family, String repoId, String commit, int dim
     /** speechbrain's ECAPA-TDNN checkpoint converted to ONNX. */
     public static final String SPEECHBRAIN_ECAPA = "speechbrain-ecapa";
     public static final String FP32 = "fp32";
+    /** A speechbrain checkpoint converted with int8 weights (MODEL_PRECISION=int8): never compared with fp32. */
+    public static final String INT8 = "int8";
     /** Bumped when the key's layout changes; keys of another version are refused, never guessed at. */
     static final String KEY_VERSION = "v1";
     /** Bounds the stored key so that a database column can hold any valid one. */
@@ -99,10 +101,19 @@ public record ModelIdentity(String family, String repoId, String commit, int dim
                 Objects.requireNonNull(modelSha256, "modelSha256"));
     }
 
-    /** The identity of today's only family in float32. */
+    /** The identity of a converted speechbrain checkpoint in float32. */
     public static ModelIdentity speechbrainEcapa(String repoId, String commit, int dimension,
                                                  Normalization normalization) {
-        return new ModelIdentity(SPEECHBRAIN_ECAPA, repoId, commit, dimension, normalization, FP32);
+        return speechbrainEcapa(repoId, commit, dimension, normalization, FP32);
+    }
+
+    /**
+     * The identity of a converted speechbrain checkpoint in {@code precision} ({@value #FP32} or {@value #INT8}):
+     * the key differs only in its precision field, so fp32 keys stay exactly as they were.
+     */
+    public static ModelIdentity speechbrainEcapa(String repoId, String commit, int dimension,
+                                                 Normalization normalization, String precision) {
+        return new ModelIdentity(SPEECHBRAIN_ECAPA, repoId, commit, dimension, normalization, precision);
     }
 
     /** The canonical string form: equal identities give equal keys and different ones different keys. */

@@ -29,7 +29,7 @@ import static dev.speakerembedding.bench.BenchUtil.median;
  * <p>Options: {@code --out <dir> --wlp <Liberty install> --server-template <installed server dir> --model
  * <snapshot dir> --conformance <dir> [--starts 3] [--seconds 20] [--warmup 5] [--soak 5000] [--runs 40]
  * [--levels 1,2,4,8] [--sweep] [--quick] [--family-runs 20]
- * [--only download,pipeline,threads,families,firststart,warmstart,http,profiles]
+ * [--only download,pipeline,threads,families,int8,firststart,warmstart,http,profiles] [--int8-runs 30]
  * [--profile-sizes 10000,100000,1000000] [--profile-runs 101] [--profile-server-sizes 10000,100000,1000000]
  * [--profile-server-reps 40]
  * [--server-override <server.xml fragment>]}. The classpath comes from CLASSPATH and is inherited by every
@@ -134,6 +134,12 @@ public final class BenchmarkSuite {
                 familyArgs.add("--quick");
             }
             child("families", FamilyBenchmark.class, familyArgs.toArray(String[]::new));
+        }
+
+        if (phase("int8")) {
+            log("== item 3c: MODEL_PRECISION=int8 against float32, cosines and throughput (in process)");
+            child("int8", Int8Benchmark.class, "--model", model.toString(), "--conformance",
+                    conformance.toString(), "--runs", Integer.toString(intArg("--int8-runs", 30, 10)));
         }
 
         Path cache = run.resolve("model-cache");
@@ -272,7 +278,7 @@ public final class BenchmarkSuite {
 
     /**
      * Whether a phase runs: all of them unless --only names some
-     * (download,pipeline,threads,families,firststart,warmstart,http,profiles).
+     * (download,pipeline,threads,families,int8,firststart,warmstart,http,profiles).
      */
     private boolean phase(String name) {
         String only = args.get("--only");

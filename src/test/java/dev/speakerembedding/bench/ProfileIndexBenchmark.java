@@ -195,11 +195,15 @@ public final class ProfileIndexBenchmark {
         return cpuinfoField("model name");
     }
 
-    /** The flags that decide how fast a float dot product can run, as /proc/cpuinfo lists them. */
+    /**
+     * The flags that decide how fast a float or int8 dot product can run, as /proc/cpuinfo lists them (VNNI and
+     * amx_int8 for the int8 kernels of MODEL_PRECISION=int8).
+     */
     static String cpuFlags() {
         List<String> flags = Arrays.asList(cpuinfoField("flags").split(" "));
         StringBuilder out = new StringBuilder();
-        for (String f : List.of("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16")) {
+        for (String f : List.of("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "avx512_fp16",
+                "amx_tile", "amx_bf16", "amx_int8")) {
             out.append(f).append(flags.contains(f) ? "=yes " : "=no ");
         }
         return out.toString().trim();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.speakerembedding.model.ModelPrecision;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,5 +99,19 @@ class ServiceConfigTest {
     void malformedNumberNamesTheVariable() {
         var e = assertThrows(IllegalArgumentException.class, () -> config(Map.of("DOWNLOAD_RETRIES", "five")));
         assertTrue(e.getMessage().contains("DOWNLOAD_RETRIES"), e.getMessage());
+    }
+
+    @Test
+    void modelPrecisionIsFloat32UnlessInt8IsAskedForAndAnythingElseIsRefusedByName() {
+        assertEquals(ModelPrecision.FLOAT32, config(Map.of()).modelPrecision());
+        assertEquals(ModelPrecision.FLOAT32, config(Map.of("MODEL_PRECISION", " ")).modelPrecision());
+        assertEquals(ModelPrecision.INT8, config(Map.of("MODEL_PRECISION", "int8")).modelPrecision());
+        assertEquals(ModelPrecision.INT8, config(Map.of("MODEL_PRECISION", " INT8 ")).modelPrecision());
+        for (String bad : new String[]{"fp16", "fp32", "uint8", "int4"}) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> config(Map.of("MODEL_PRECISION", bad)).modelPrecision());
+            assertTrue(e.getMessage().contains("MODEL_PRECISION") && e.getMessage().contains(bad)
+                    && e.getMessage().contains("float32, int8"), e.getMessage());
+        }
     }
 }

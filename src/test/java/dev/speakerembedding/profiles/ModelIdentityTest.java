@@ -115,4 +115,14 @@ class ModelIdentityTest {
         assertEquals(longest, ModelIdentity.parse(longest.key()));
         assertEquals(true, longest.key().length() <= ModelIdentity.MAX_KEY_LENGTH, longest.key().length() + " chars");
     }
+
+    @Test
+    void anInt8ConversionHasItsOwnIdentity() {
+        ModelIdentity int8 = ModelIdentity.speechbrainEcapa(REPO, COMMIT, 192, Normalization.RAW, ModelIdentity.INT8);
+        assertEquals(ECAPA_RAW.key().replace(";precision=fp32", ";precision=int8"), int8.key());
+        assertNotEquals(ECAPA_RAW, int8);
+        assertEquals(int8, ModelIdentity.parse(int8.key()));
+        assertEquals(ECAPA_RAW, ModelIdentity.speechbrainEcapa(REPO, COMMIT, 192, Normalization.RAW,
+                ModelIdentity.FP32));
+    }
 }

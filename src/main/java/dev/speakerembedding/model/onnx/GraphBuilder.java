@@ -26,6 +26,8 @@ public final class GraphBuilder {
     /** ONNX IR version 8 goes with opset 18 (ONNX 1.13); ONNX Runtime 1.29 runs both. */
     public static final long IR_VERSION = 8;
     public static final long OPSET = 18;
+    /** ONNX Runtime's contrib operator set (com.microsoft), imported only by graphs that use one of its nodes. */
+    public static final long MICROSOFT_OPSET = 1;
 
     private final List<NodeProto> nodes = new ArrayList<>();
     private final List<TensorProto> initializers = new ArrayList<>();
@@ -34,6 +36,7 @@ public final class GraphBuilder {
     private final Map<String, String> longConstants = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
     private int counter;
+    private boolean usesMicrosoftDomain;
 
     public String input(String name, List<Dim> dims) {
         return input(name, OnnxWriter.FLOAT, dims);
@@ -59,6 +62,20 @@ public final class GraphBuilder {
     public String weight(String name, float[] values, long... dims) {
         String unique = unique(name);
         initializers.add(TensorProto.floats(unique, dims, values));
+        return unique;
+    }
+
+    /** An int8 initializer (quantised weights); {@code name} is a hint made unique. */
+    public String int8Weight(String name, byte[] values, long... dims) {
+        String unique = unique(name);
+        initializers.add(TensorProto.int8(unique, dims, values));
+        return unique;
+    }
+
+    /** A uint8 initializer (zero points of unsigned activations); {@code name} is a hint made unique. */
+    public String uint8Weight(String name, byte[] values, long... dims) {
+        String unique = unique(name);
+        initializers.add(TensorProto.uint8(unique, dims, values));
         return unique;
     }
 
@@ -90,12 +107,23 @@ public final class GraphBuilder {
 
     /** Adds a node with {@code outputCount} outputs. */
     public List<String> ops(String opType, List<String> in, int outputCount, Attribute... attributes) {
+        return ops("", opType, in, outputCount, attributes);
+    }
+
+    /** Adds a node of ONNX Runtime's contrib domain ({@link OnnxWriter#MICROSOFT_DOMAIN}) with one output. */
+    public String microsoftOp(String opType, List<String> in, Attribute... attributes) {
+        usesMicrosoftDomain = true;
+        return ops(OnnxWriter.MICROSOFT_DOMAIN, opType, in, 1, attributes).get(0);
+    }
+
+    private List<String> ops(String domain, String opType, List<String> in, int outputCount,
+                             Attribute... attributes) {
         String nodeName = unique(opType);
         List<String> out = new ArrayList<>(outputCount);
         for (int i = 0; i < outputCount; i++) {
             out.add(outputCount == 1 ? nodeName + ":0" : nodeName + ":" + i);
         }
-        nodes.add(new NodeProto(nodeName, opType, in, out, List.of(attributes)));
+        nodes.add(new NodeProto(nodeName, opType, in, out, List.of(attributes), domain));
         return out;
     }
 
@@ -104,8 +132,11 @@ public final class GraphBuilder {
         List<MetadataEntry> entries = new ArrayList<>();
         metadata.forEach((k, v) -> entries.add(new MetadataEntry(k, v)));
         GraphProto graph = new GraphProto(graphName, nodes, initializers, inputs, outputs);
-        return new ModelProto(IR_VERSION, List.of(new OperatorSetId("", OPSET)), producerName, producerVersion,
-                graph, entries);
+        List<OperatorSetId> opsets = new ArrayList<>(List.of(new OperatorSetId("", OPSET)));
+        if (usesMicrosoftDomain) {
+            opsets.add(new OperatorSetId(OnnxWriter.MICROSOFT_DOMAIN, MICROSOFT_OPSET));
+        }
+        return new ModelProto(IR_VERSION, opsets, producerName, producerVersion, graph, entries);
     }
 
     private String unique(String hint) {

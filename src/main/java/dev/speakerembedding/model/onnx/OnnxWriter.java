@@ -19,7 +19,11 @@ public final class OnnxWriter {
 
     /** TensorProto.DataType values used here. */
     public static final int FLOAT = 1;
+    public static final int UINT8 = 2;
+    public static final int INT8 = 3;
     public static final int INT64 = 7;
+    /** ONNX Runtime's contrib operators (DynamicQuantizeMatMul, ...): nodes of this domain need its opset import. */
+    public static final String MICROSOFT_DOMAIN = "com.microsoft";
 
     private static final int LENGTH_DELIMITED = WireFormat.WIRETYPE_LENGTH_DELIMITED;
     private static final int BUFFER_BYTES = 1 << 16;
@@ -128,12 +132,19 @@ public final class OnnxWriter {
         }
     }
 
+    /** A node; {@code domain} "" is the default ai.onnx domain, else e.g. {@link #MICROSOFT_DOMAIN}. */
     public record NodeProto(String name, String opType, List<String> inputs, List<String> outputs,
-                            List<Attribute> attributes) implements Message {
+                            List<Attribute> attributes, String domain) implements Message {
         public NodeProto {
             inputs = List.copyOf(inputs);
             outputs = List.copyOf(outputs);
             attributes = List.copyOf(attributes);
+            domain = domain == null ? "" : domain;
+        }
+
+        public NodeProto(String name, String opType, List<String> inputs, List<String> outputs,
+                         List<Attribute> attributes) {
+            this(name, opType, inputs, outputs, attributes, "");
         }
 
         @Override
@@ -145,7 +156,8 @@ public final class OnnxWriter {
             for (String output : outputs) {
                 total += CodedOutputStream.computeStringSize(2, output);
             }
-            return total + stringSize(3, name) + stringSize(4, opType) + messagesSize(5, attributes);
+            return total + stringSize(3, name) + stringSize(4, opType) + messagesSize(5, attributes)
+                    + stringSize(7, domain);
         }
 
         @Override
@@ -159,6 +171,7 @@ public final class OnnxWriter {
             writeString(out, 3, name);
             writeString(out, 4, opType);
             writeMessages(out, 5, attributes);
+            writeString(out, 7, domain);
         }
     }
 
@@ -223,32 +236,52 @@ public final class OnnxWriter {
         }
     }
 
-    /** An initializer; the values go to raw_data (little-endian) from either floats or longs. */
-    public record TensorProto(String name, long[] dims, float[] floats, long[] longs) implements Message {
+    /**
+     * An initializer; the values go to raw_data (little-endian) from exactly one of floats, longs and bytes (the
+     * latter int8 or uint8 as {@code dataType} says).
+     */
+    public record TensorProto(String name, long[] dims, int dataType, float[] floats, long[] longs, byte[] bytes)
+            implements Message {
         public TensorProto {
-            if ((floats == null) == (longs == null)) {
-                throw new IllegalArgumentException(name + ": exactly one of floats and longs");
+            int given = (floats != null ? 1 : 0) + (longs != null ? 1 : 0) + (bytes != null ? 1 : 0);
+            if (given != 1) {
+                throw new IllegalArgumentException(name + ": exactly one of floats, longs and bytes");
+            }
+            int expectedType = floats != null ? FLOAT : longs != null ? INT64 : dataType;
+            if (dataType != expectedType || (bytes != null && dataType != INT8 && dataType != UINT8)) {
+                throw new IllegalArgumentException(name + ": data type " + dataType + " does not fit the values");
             }
             long count = 1;
             for (long d : dims) {
                 count *= d;
             }
-            int actual = floats != null ? floats.length : longs.length;
+            int actual = floats != null ? floats.length : longs != null ? longs.length : bytes.length;
             if (count != actual) {
                 throw new IllegalArgumentException(name + ": dims hold " + count + " values, got " + actual);
             }
         }
 
         public static TensorProto floats(String name, long[] dims, float[] values) {
-            return new TensorProto(name, dims, values, null);
+            return new TensorProto(name, dims, FLOAT, values, null, null);
         }
 
         public static TensorProto longs(String name, long[] dims, long[] values) {
-            return new TensorProto(name, dims, null, values);
+            return new TensorProto(name, dims, INT64, null, values, null);
+        }
+
+        /** Signed 8-bit values (two's complement, as Java's byte). */
+        public static TensorProto int8(String name, long[] dims, byte[] values) {
+            return new TensorProto(name, dims, INT8, null, null, values);
+        }
+
+        /** Unsigned 8-bit values: the byte's bits read as 0..255. */
+        public static TensorProto uint8(String name, long[] dims, byte[] values) {
+            return new TensorProto(name, dims, UINT8, null, null, values);
         }
 
         private int rawBytes() {
-            return floats != null ? checkedSize(4L * floats.length) : checkedSize(8L * longs.length);
+            return floats != null ? checkedSize(4L * floats.length)
+                    : longs != null ? checkedSize(8L * longs.length) : bytes.length;
         }
 
         @Override
@@ -258,7 +291,7 @@ public final class OnnxWriter {
                 total += CodedOutputStream.computeInt64Size(1, d);
             }
             int raw = rawBytes();
-            total += CodedOutputStream.computeInt32Size(2, floats != null ? FLOAT : INT64) + stringSize(8, name);
+            total += CodedOutputStream.computeInt32Size(2, dataType) + stringSize(8, name);
             return checkedSize((long) total + CodedOutputStream.computeTagSize(9)
                     + CodedOutputStream.computeUInt32SizeNoTag(raw) + raw);
         }
@@ -268,7 +301,7 @@ public final class OnnxWriter {
             for (long d : dims) {
                 out.writeInt64(1, d);
             }
-            out.writeInt32(2, floats != null ? FLOAT : INT64);
+            out.writeInt32(2, dataType);
             writeString(out, 8, name);
             out.writeTag(9, LENGTH_DELIMITED);
             out.writeUInt32NoTag(rawBytes());
@@ -276,10 +309,12 @@ public final class OnnxWriter {
                 for (float v : floats) {
                     out.writeFixed32NoTag(Float.floatToRawIntBits(v));
                 }
-            } else {
+            } else if (longs != null) {
                 for (long v : longs) {
                     out.writeFixed64NoTag(v);
                 }
+            } else {
+                out.writeRawBytes(bytes);
             }
         }
     }

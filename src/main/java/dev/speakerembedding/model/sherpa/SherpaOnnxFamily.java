@@ -5,6 +5,7 @@ import dev.speakerembedding.model.ModelFamily;
 import dev.speakerembedding.model.ModelFormat;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelLoadSettings;
+import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.SourceFile;
 import dev.speakerembedding.model.SpeakerModel;
 import java.io.IOException;
@@ -37,6 +38,12 @@ public record SherpaOnnxFamily(String modelFile, SherpaFamily configuredFamily) 
     @Override
     public SpeakerModel load(Path snapshotDir, List<SourceFile> sourceFiles, ModelLoadSettings settings)
             throws ModelFormatException {
+        if (settings.precision() != ModelPrecision.FLOAT32) {
+            // Quantising is part of converting a checkpoint; a published ONNX file is served exactly as published.
+            throw new ModelFormatException("MODEL_PRECISION=" + settings.precision().configValue()
+                    + " applies to converted speechbrain checkpoints only; " + modelFile
+                    + " is an ONNX file served as published: set MODEL_PRECISION=float32 (or leave it unset)");
+        }
         Path onnx = snapshotDir.resolve(modelFile);
         SourceFile file = sourceFiles.stream().filter(f -> f.name().equals(modelFile)).findFirst().orElse(null);
         if (file == null) {

@@ -12,6 +12,7 @@ import dev.speakerembedding.model.ConversionInfo;
 import dev.speakerembedding.model.ConvertedModelStore;
 import dev.speakerembedding.model.GuardedSession;
 import dev.speakerembedding.model.ModelFormatException;
+import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.OnnxSessions;
 import dev.speakerembedding.model.SourceFile;
@@ -21,13 +22,15 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * A speechbrain ECAPA-TDNN speaker-embedding model (its files: {@link SpeechbrainEcapa}) running on ONNX Runtime.
- * The checkpoint is converted to ONNX once and cached by its sha256; one session serves all threads.
+ * The checkpoint is converted to ONNX once and cached by its sha256 (and, for int8, beside the float32 graph under
+ * a key of its own); one session serves all threads.
  */
 public final class EcapaModel implements AutoCloseable {
 
@@ -36,15 +39,18 @@ public final class EcapaModel implements AutoCloseable {
 
     private final EcapaHyperparams params;
     private final EmbeddingNormalization normalization;
+    private final ModelPrecision precision;
     private final ConversionInfo conversion;
     private final List<SourceFile> sourceFiles;
     private final OrtEnvironment environment;
     private final GuardedSession session;
 
-    private EcapaModel(EcapaHyperparams params, EmbeddingNormalization normalization, ConversionInfo conversion,
-                       List<SourceFile> sourceFiles, OrtEnvironment environment, GuardedSession session) {
+    private EcapaModel(EcapaHyperparams params, EmbeddingNormalization normalization, ModelPrecision precision,
+                       ConversionInfo conversion, List<SourceFile> sourceFiles, OrtEnvironment environment,
+                       GuardedSession session) {
         this.params = params;
         this.normalization = normalization;
+        this.precision = precision;
         this.conversion = conversion;
         this.sourceFiles = sourceFiles;
         this.environment = environment;
@@ -60,6 +66,12 @@ public final class EcapaModel implements AutoCloseable {
         return load(snapshotDir, convertedDir, options, readSourceFiles(snapshotDir));
     }
 
+    /** As {@link #load(Path, Path, ModelRuntimeOptions)}, in {@code precision}. */
+    public static EcapaModel load(Path snapshotDir, Path convertedDir, ModelRuntimeOptions options,
+                                  ModelPrecision precision) throws ModelFormatException {
+        return load(snapshotDir, convertedDir, options, readSourceFiles(snapshotDir), precision);
+    }
+
     /**
      * As {@link #load(Path, Path, ModelRuntimeOptions)}, for a caller that has just verified the files and learnt
      * their sizes and sha256 (the model cache checks every blob against its name before a load): the model reports
@@ -71,13 +83,19 @@ public final class EcapaModel implements AutoCloseable {
      */
     public static EcapaModel load(Path snapshotDir, Path convertedDir, ModelRuntimeOptions options,
                                   List<SourceFile> sourceFiles) throws ModelFormatException {
+        return load(snapshotDir, convertedDir, options, sourceFiles, ModelPrecision.FLOAT32);
+    }
+
+    /** As {@link #load(Path, Path, ModelRuntimeOptions, List)}, the graph converted in {@code precision}. */
+    public static EcapaModel load(Path snapshotDir, Path convertedDir, ModelRuntimeOptions options,
+                                  List<SourceFile> sourceFiles, ModelPrecision precision) throws ModelFormatException {
         EcapaHyperparams params = EcapaHyperparams.read(snapshotDir.resolve(SpeechbrainEcapa.HYPERPARAMS_FILE));
         EmbeddingNormalization normalization = EmbeddingNormalization.read(
                 snapshotDir.resolve(SpeechbrainEcapa.NORMALIZATION_FILE), params.linNeurons());
         String checkpointSha256 = sourceFiles.stream()
                 .filter(file -> file.name().equals(SpeechbrainEcapa.CHECKPOINT_FILE))
                 .map(SourceFile::sha256).findFirst().orElse(null);
-        ConversionInfo conversion = convert(snapshotDir, convertedDir, params, checkpointSha256);
+        ConversionInfo conversion = convert(snapshotDir, convertedDir, params, checkpointSha256, precision);
         OrtEnvironment environment = OnnxSessions.environment();
         OrtSession session = OnnxSessions.open(environment, conversion.onnxPath(), options);
         try {
@@ -86,31 +104,52 @@ public final class EcapaModel implements AutoCloseable {
             OnnxSessions.closeQuietly(session, e);
             throw e;
         }
-        return new EcapaModel(params, normalization, conversion, List.copyOf(sourceFiles), environment,
+        return new EcapaModel(params, normalization, precision, conversion, List.copyOf(sourceFiles), environment,
                 OnnxSessions.guard(environment, conversion.onnxPath(), options, session));
     }
 
     /** Converts (or finds the cached conversion of) the checkpoint without opening a session. */
     public static ConversionInfo convert(Path snapshotDir, Path convertedDir) throws ModelFormatException {
+        return convert(snapshotDir, convertedDir, ModelPrecision.FLOAT32);
+    }
+
+    /** As {@link #convert(Path, Path)}, the graph in {@code precision}. */
+    public static ConversionInfo convert(Path snapshotDir, Path convertedDir, ModelPrecision precision)
+            throws ModelFormatException {
         return convert(snapshotDir, convertedDir,
-                EcapaHyperparams.read(snapshotDir.resolve(SpeechbrainEcapa.HYPERPARAMS_FILE)), null);
+                EcapaHyperparams.read(snapshotDir.resolve(SpeechbrainEcapa.HYPERPARAMS_FILE)), null, precision);
     }
 
     private static ConversionInfo convert(Path snapshotDir, Path convertedDir, EcapaHyperparams params,
-                                          String verifiedCheckpointSha256) throws ModelFormatException {
+                                          String verifiedCheckpointSha256, ModelPrecision precision)
+            throws ModelFormatException {
         Path checkpoint = snapshotDir.resolve(SpeechbrainEcapa.CHECKPOINT_FILE);
         String checkpointSha256 = verifiedCheckpointSha256 != null ? verifiedCheckpointSha256
                 : checkpointSha256(checkpoint);
-        Path entryDir = convertedDir.resolve(checkpointSha256 + "-ecapa-c" + CONVERTER_VERSION);
-        String description = "converter " + CONVERTER_VERSION + ", " + params;
+        Path entryDir = convertedDir.resolve(entryName(checkpointSha256, precision));
+        // The float32 description is the one entries had before int8 existed, so those entries are reused.
+        String description = "converter " + CONVERTER_VERSION + ", "
+                + (precision == ModelPrecision.FLOAT32 ? "" : precision.configValue() + ", ") + params;
         ConvertedModelStore.Entry entry = ConvertedModelStore.obtain(entryDir, description, out -> {
             EcapaWeights weights = EcapaWeights.read(checkpoint, params);
-            OnnxWriter.write(EcapaOnnxBuilder.build(params, weights, Map.of(
-                    "checkpoint_sha256", checkpointSha256,
-                    "converter_version", Integer.toString(CONVERTER_VERSION))), out);
+            // In a fixed order (Map.of's varies between JVM runs), so the same checkpoint gives the same bytes.
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("checkpoint_sha256", checkpointSha256);
+            metadata.put("converter_version", Integer.toString(CONVERTER_VERSION));
+            metadata.put("precision", precision.configValue());
+            OnnxWriter.write(EcapaOnnxBuilder.build(params, weights, metadata, precision), out);
         });
         return new ConversionInfo(entry.modelFile(), entry.sizeBytes(), checkpointSha256, CONVERTER_VERSION,
                 entry.convertedNow(), entry.conversionMillis());
+    }
+
+    /**
+     * The cache entry of a conversion: {@code <checkpoint sha256>-ecapa-c<version>} for float32 (as before int8
+     * existed), with {@code -int8} appended for the int8 graph, which so lives beside it and never replaces it.
+     */
+    static String entryName(String checkpointSha256, ModelPrecision precision) {
+        String name = checkpointSha256 + "-ecapa-c" + CONVERTER_VERSION;
+        return precision == ModelPrecision.FLOAT32 ? name : name + "-" + precision.configValue();
     }
 
     /** The format's files present in {@code snapshotDir}, each read once for its size and sha256. */
@@ -149,6 +188,11 @@ public final class EcapaModel implements AutoCloseable {
     /** Fewer frames than this cannot be reflection-padded (speechbrain raises an error there too). */
     public int minimumFrames() {
         return params.minimumFrames();
+    }
+
+    /** The precision the graph was converted in. */
+    public ModelPrecision precision() {
+        return precision;
     }
 
     public EcapaHyperparams hyperparams() {

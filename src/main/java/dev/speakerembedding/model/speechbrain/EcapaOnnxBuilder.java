@@ -1,5 +1,6 @@
 package dev.speakerembedding.model.speechbrain;
 
+import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.onnx.GraphBuilder;
 import dev.speakerembedding.model.onnx.OnnxWriter.Attribute;
 import dev.speakerembedding.model.onnx.OnnxWriter.Dim;
@@ -19,6 +20,12 @@ import java.util.Map;
  * <p>Values flow time-major, [frames, channels], so every convolution is one Gemm: 1x1 convolutions directly,
  * wider ones on their im2col matrix (reflect padding, then the k dilated frame shifts side by side). ONNX
  * Runtime runs those as plain matrix products with prepacked weights, which on CPU beats its Conv kernel.
+ *
+ * <p>In {@link ModelPrecision#INT8} every such product (convolutions and the linear layers alike) has int8 weights,
+ * quantised per output channel and symmetric (zero point 0, 7-bit range: see {@link #INT8_MAX}), and quantises its
+ * input to uint8 per tensor at run time:
+ * one {@code com.microsoft.DynamicQuantizeMatMul} node, ONNX Runtime's u8 x s8 kernel (VNNI and AMX where the CPU
+ * has them). Everything else (ReLU, batch norm, pooling, squeeze-excitation gates) stays float32.
  */
 public final class EcapaOnnxBuilder {
 
@@ -31,18 +38,34 @@ public final class EcapaOnnxBuilder {
     private static final long TIME = 0;
     private static final long CHANNELS = 1;
 
+    /**
+     * Largest magnitude of a quantised weight: 7 bits (-63..63) in int8 storage. x86 CPUs without VNNI (AVX2,
+     * AVX-512F) multiply u8 by s8 with vpmaddubsw, which adds two products in int16 and saturates beyond 32767:
+     * 2 x 255 x 63 stays below, 2 x 255 x 127 does not. So the graph computes the same numbers on every CPU (a cache
+     * shared by unlike nodes included), for a cosine to float32 of 0.99988 instead of 0.99993 with 8 bits.
+     */
+    static final int INT8_MAX = 63;
+
     private final EcapaHyperparams params;
     private final EcapaWeights weights;
+    private final boolean int8;
     private final GraphBuilder g = new GraphBuilder();
 
-    private EcapaOnnxBuilder(EcapaHyperparams params, EcapaWeights weights) {
+    private EcapaOnnxBuilder(EcapaHyperparams params, EcapaWeights weights, boolean int8) {
         this.params = params;
         this.weights = weights;
+        this.int8 = int8;
     }
 
-    /** The graph producing the embedding. */
+    /** The float32 graph producing the embedding. */
     public static ModelProto build(EcapaHyperparams params, EcapaWeights weights, Map<String, String> metadata) {
-        return new EcapaOnnxBuilder(params, weights).graph(false, metadata);
+        return build(params, weights, metadata, ModelPrecision.FLOAT32);
+    }
+
+    /** The graph producing the embedding in {@code precision}. */
+    public static ModelProto build(EcapaHyperparams params, EcapaWeights weights, Map<String, String> metadata,
+                                   ModelPrecision precision) {
+        return new EcapaOnnxBuilder(params, weights, precision == ModelPrecision.INT8).graph(false, metadata);
     }
 
     /**
@@ -51,7 +74,7 @@ public final class EcapaOnnxBuilder {
      * layer-by-layer comparison.
      */
     public static ModelProto buildWithLayerOutputs(EcapaHyperparams params, EcapaWeights weights) {
-        return new EcapaOnnxBuilder(params, weights).graph(true, Map.of());
+        return new EcapaOnnxBuilder(params, weights, false).graph(true, Map.of());
     }
 
     private ModelProto graph(boolean layerOutputs, Map<String, String> metadata) {
@@ -133,11 +156,11 @@ public final class EcapaOnnxBuilder {
             String mean = g.op("ReduceMean", x, g.longs(TIME));
             String std = std(x, mean, null);
             String context = g.op("Concat", List.of(mean, std), Attribute.of("axis", CHANNELS));
-            bias = g.op("Gemm", List.of(context, g.weight("asp.tdnn.context",
-                    transposedColumns(w, attention, inputs, channels, inputs), 2L * channels, attention), bias));
+            bias = linear(context, "asp.tdnn.context", transposedColumns(w, attention, inputs, channels, inputs),
+                    2 * channels, attention, bias, true);
         }
-        String a = g.op("Gemm", List.of(x, g.weight("asp.tdnn.frames",
-                transposedColumns(w, attention, inputs, 0, channels), channels, attention), bias));
+        String a = linear(x, "asp.tdnn.frames", transposedColumns(w, attention, inputs, 0, channels), channels,
+                attention, bias, !params.globalContext());
         a = g.op("Relu", a);
         a = affine(a, weights.batchNorm("asp.tdnn.norm.norm"), "asp.tdnn.norm");
         a = g.op("Tanh", a);
@@ -172,23 +195,85 @@ public final class EcapaOnnxBuilder {
         int out = shape[0];
         int in = shape[1];
         int kernel = shape[2];
-        String columns = x;
-        if (kernel > 1) {
-            int pad = dilation * (kernel - 1) / 2;
-            String padded = g.op("Pad", List.of(x, g.longs(pad, 0, pad, 0)), Attribute.of("mode", "reflect"));
-            List<String> taps = new ArrayList<>();
-            for (int j = 0; j < kernel; j++) {
-                long start = (long) j * dilation;
-                // Negative ends count from the end of the padded frames, so the graph works for any T.
-                long end = j == kernel - 1 ? Long.MAX_VALUE : start - 2L * pad;
-                taps.add(g.op("Slice", List.of(padded, g.longs(start), g.longs(end), g.longs(TIME))));
-            }
-            columns = g.op("Concat", taps, Attribute.of("axis", CHANNELS));
+        float[] matrix = im2colMatrix(weights.get(prefix + ".weight"), out, in, kernel);
+        float[] bias = weights.get(prefix + ".bias");
+        String columns = kernel > 1 ? im2col(x, kernel, dilation) : x;
+        if (!int8) {
+            // Values named in the order they always were, so the float32 graph is byte for byte the one written
+            // before int8 existed.
+            String w = g.weight(prefix + ".weight", matrix, (long) kernel * in, out);
+            return g.op("Gemm", List.of(columns, w, g.weight(prefix + ".bias", bias, out)));
         }
-        String w = g.weight(prefix + ".weight", im2colMatrix(weights.get(prefix + ".weight"), out, in, kernel),
-                (long) kernel * in, out);
-        String b = g.weight(prefix + ".bias", weights.get(prefix + ".bias"), out);
-        return g.op("Gemm", List.of(columns, w, b));
+        return linear(columns, prefix + ".weight", matrix, kernel * in, out, g.weight(prefix + ".bias", bias, out),
+                true);
+    }
+
+    /** The [T, k * C] matrix of k dilated frame shifts of reflect-padded [T, C] {@code x}, side by side. */
+    private String im2col(String x, int kernel, int dilation) {
+        int pad = dilation * (kernel - 1) / 2;
+        String padded = g.op("Pad", List.of(x, g.longs(pad, 0, pad, 0)), Attribute.of("mode", "reflect"));
+        List<String> taps = new ArrayList<>();
+        for (int j = 0; j < kernel; j++) {
+            long start = (long) j * dilation;
+            // Negative ends count from the end of the padded frames, so the graph works for any T.
+            long end = j == kernel - 1 ? Long.MAX_VALUE : start - 2L * pad;
+            taps.add(g.op("Slice", List.of(padded, g.longs(start), g.longs(end), g.longs(TIME))));
+        }
+        return g.op("Concat", taps, Attribute.of("axis", CHANNELS));
+    }
+
+    /**
+     * x [rows, inputs] times the [inputs, outputs] matrix plus {@code bias} (a [outputs] initializer when
+     * {@code constantBias}, else a computed [1, outputs] value): one Gemm in float32, an int8 product otherwise.
+     */
+    private String linear(String x, String name, float[] matrix, int inputs, int outputs, String bias,
+                          boolean constantBias) {
+        if (!int8) {
+            return g.op("Gemm", List.of(x, g.weight(name, matrix, inputs, outputs), bias));
+        }
+        // One contrib node rather than standard DynamicQuantizeLinear + MatMulInteger + Cast + Mul: ONNX Runtime
+        // fuses those into this very node at the ALL level the service runs (measured: same kernel, same time; the
+        // contrib node needs no fusion, so it also holds at lower levels), and
+        // quantising before im2col instead (bytes, not floats, through Pad and Concat) was slower, as it leaves
+        // MatMulIntegerToFloat and 22 separate quantisations.
+        QuantizedMatrix q = quantizePerColumn(matrix, inputs, outputs);
+        String wq = g.int8Weight(name + ".int8", q.values(), inputs, outputs);
+        String scales = g.weight(name + ".scale", q.scales(), outputs);
+        // The contrib op takes only a 1-D constant bias; a computed one (the pooling's context row) is added.
+        String y = g.microsoftOp("DynamicQuantizeMatMul",
+                constantBias ? List.of(x, wq, scales, "", bias) : List.of(x, wq, scales));
+        return constantBias ? y : g.op("Add", y, bias);
+    }
+
+    /**
+     * An [rows, cols] matrix as int8 values in -{@value #INT8_MAX}..{@value #INT8_MAX} with one scale per column
+     * (output channel): symmetric, so the zero point is 0 and w ~ q * scale with |w - q * scale| at most
+     * scale / 2. An all-zero column gets scale 1.
+     */
+    record QuantizedMatrix(byte[] values, float[] scales) {
+    }
+
+    static QuantizedMatrix quantizePerColumn(float[] matrix, int rows, int cols) {
+        if (matrix.length != (long) rows * cols) {
+            throw new IllegalArgumentException(matrix.length + " values, expected " + rows + " x " + cols);
+        }
+        float[] scales = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                scales[c] = Math.max(scales[c], Math.abs(matrix[r * cols + c]));
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            scales[c] = scales[c] > 0 ? scales[c] / INT8_MAX : 1f;
+        }
+        byte[] values = new byte[matrix.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                long q = Math.round(matrix[r * cols + c] / scales[c]);
+                values[r * cols + c] = (byte) Math.max(-INT8_MAX, Math.min(INT8_MAX, q));
+            }
+        }
+        return new QuantizedMatrix(values, scales);
     }
 
     private String affine(String x, Affine affine, String name) {

@@ -26,6 +26,6 @@ public final class SpeechbrainFamily implements ModelFamily {
     public SpeakerModel load(Path snapshotDir, List<SourceFile> sourceFiles, ModelLoadSettings settings)
             throws ModelFormatException {
         return new SpeechbrainModel(EcapaModel.load(snapshotDir, settings.convertedModelDir(), settings.runtime(),
-                sourceFiles));
+                sourceFiles, settings.precision()));
     }
 }

@@ -8,6 +8,7 @@ import dev.speakerembedding.features.FbankOptions;
 import dev.speakerembedding.features.SentenceNormalization;
 import dev.speakerembedding.model.ConversionInfo;
 import dev.speakerembedding.model.FeatureMatrix;
+import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.SpeakerModel;
 import dev.speakerembedding.model.SourceFile;
 import java.util.LinkedHashMap;
@@ -47,6 +48,11 @@ public final class SpeechbrainModel implements SpeakerModel {
     @Override
     public String family() {
         return SpeechbrainEcapa.FORMAT.name();
+    }
+
+    @Override
+    public ModelPrecision precision() {
+        return model.precision();
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class OnnxWriterTest {
 
@@ -51,5 +52,59 @@ class OnnxWriterTest {
             out.getFloatBuffer().get(actual);
             assertArrayEquals(expected, actual);
         }
+    }
+
+    /**
+     * int8 and uint8 initializers keep every bit (uint8 200 and 255, int8 -127), and a com.microsoft node runs: y =
+     * DynamicQuantizeMatMul(x, Wq, per-column scales, bias), which with an exactly representable x equals
+     * x @ (Wq * scale) + bias.
+     */
+    @Test
+    void eightBitTensorsAndAContribNodeRun() throws IOException, OrtException {
+        GraphBuilder g = new GraphBuilder();
+        String x = g.input("x", List.of(Dim.symbolic("rows"), Dim.of(2)));
+        String wq = g.int8Weight("wq", new byte[]{1, -127, 127, 2, 0, -3}, 2, 3);
+        String scales = g.weight("scale", new float[]{0.5f, 0.25f, 2f}, 3);
+        String bias = g.weight("bias", new float[]{1, 2, 3}, 3);
+        String y = g.microsoftOp("DynamicQuantizeMatMul", List.of(x, wq, scales, "", bias));
+        g.output(y, "y", List.of(Dim.symbolic("rows"), Dim.of(3)));
+        String bytes = g.op("Cast", g.uint8Weight("u8", new byte[]{0, (byte) 200, (byte) 255}, 3),
+                Attribute.of("to", (long) OnnxWriter.FLOAT));
+        g.output(bytes, "u8", List.of(Dim.of(3)));
+        ModelProto model = g.build("test", "speaker-embedding", "test", Map.of());
+        assertEquals(List.of(new OnnxWriter.OperatorSetId("", GraphBuilder.OPSET),
+                new OnnxWriter.OperatorSetId(OnnxWriter.MICROSOFT_DOMAIN, GraphBuilder.MICROSOFT_OPSET)),
+                model.opsetImports());
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        OnnxWriter.write(model, out);
+        assertEquals(OnnxWriter.serializedSize(model), out.size());
+
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+             OrtSession session = env.createSession(out.toByteArray(), options);
+             // 0 and 255/255 = 1 quantise exactly (scale 1/255, zero point 0), so the product is exact.
+             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[]{1, 0, 0, 1, 1, 1}),
+                     new long[]{3, 2});
+             OrtSession.Result result = session.run(Map.of("x", input))) {
+            float[] actual = new float[9];
+            ((OnnxTensor) result.get("y").orElseThrow()).getFloatBuffer().get(actual);
+            // Rows of W = Wq * scale: [0.5, -31.75, 254], [1, 0, -6].
+            float[] expected = {1.5f, -29.75f, 257, 2, 2, -3, 2.5f, -29.75f, 251};
+            assertArrayEquals(expected, actual, 1e-4f);
+            float[] unsigned = new float[3];
+            ((OnnxTensor) result.get("u8").orElseThrow()).getFloatBuffer().get(unsigned);
+            assertArrayEquals(new float[]{0, 200, 255}, unsigned);
+        }
+    }
+
+    @Test
+    void aTensorsValuesMustFitItsTypeAndDims() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new OnnxWriter.TensorProto("t", new long[]{2}, OnnxWriter.FLOAT, null, null, new byte[2]));
+        assertThrows(IllegalArgumentException.class,
+                () -> OnnxWriter.TensorProto.int8("t", new long[]{3}, new byte[2]));
+        assertThrows(IllegalArgumentException.class,
+                () -> new OnnxWriter.TensorProto("t", new long[]{1}, OnnxWriter.INT8, new float[1], null, null));
     }
 }

@@ -1,12 +1,14 @@
 package dev.speakerembedding.model.sherpa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.speakerembedding.files.FileDigests;
 import dev.speakerembedding.model.ModelFormatException;
 import dev.speakerembedding.model.ModelLoadSettings;
+import dev.speakerembedding.model.ModelPrecision;
 import dev.speakerembedding.model.ModelRuntimeOptions;
 import dev.speakerembedding.model.SourceFile;
 import dev.speakerembedding.model.SpeakerModel;
@@ -167,5 +169,19 @@ class SherpaModelTest {
         ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> new SherpaOnnxFamily("broken.onnx", null).load(dir, List.of(), settings));
         assertTrue(e.getMessage().contains("ONNX Runtime cannot load it"), e.getMessage());
+    }
+
+    /** int8 is a way of converting a checkpoint; a published ONNX file is served as it is, so int8 is refused. */
+    @Test
+    void int8IsRefusedForAnOnnxFileServedAsPublished() throws Exception {
+        model("good.onnx", 80, 16, WESPEAKER);
+        ModelLoadSettings int8 = new ModelLoadSettings(dir.resolve(".onnx"), ModelRuntimeOptions.defaults(),
+                ModelPrecision.INT8);
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> new SherpaOnnxFamily("good.onnx", null).load(dir, List.of(), int8));
+        assertTrue(e.getMessage().contains("MODEL_PRECISION=int8 applies to converted speechbrain checkpoints only")
+                && e.getMessage().contains("good.onnx") && e.getMessage().contains("MODEL_PRECISION=float32"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve(".onnx")), "nothing was converted");
     }
 }
