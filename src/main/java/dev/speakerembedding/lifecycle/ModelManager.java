@@ -294,7 +294,7 @@ public final class ModelManager implements AutoCloseable {
                     continue;
                 }
                 fail("The model files do not form a supported model: " + e.getMessage()
-                        + " (check EMBEDDING_MODEL, MODEL_REVISION, MODEL_FILE and MODEL_FAMILY)", e, attemptNumber);
+                        + " (check EMBEDDING_MODEL, MODEL_REVISION, MODEL_FILE, MODEL_FAMILY and MODEL_PRECISION)", e, attemptNumber);
                 return;
             } catch (RuntimeException | Error e) {
                 switch (UnexpectedFailure.of(e)) {
