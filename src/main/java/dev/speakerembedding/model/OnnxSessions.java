@@ -42,6 +42,10 @@ public final class OnnxSessions {
                 case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
             });
             sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+            // Spin only while a run is in progress: when the last concurrent run returns, the pool's threads stop
+            // spinning at once instead of burning a core that the server needs to answer the request, read the next
+            // upload and run the probes (README "Benchmarks").
+            sessionOptions.addConfigEntry("session.force_spinning_stop", "1");
             return environment.createSession(onnx.toString(), sessionOptions);
         } catch (OrtException e) {
             throw new ModelFormatException(onnx + ": ONNX Runtime cannot load it: " + e.getMessage(), e);

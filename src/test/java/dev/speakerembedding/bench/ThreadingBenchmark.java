@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,6 +43,9 @@ public final class ThreadingBenchmark {
 
     private static final int FRAMES = 301;
     static final int[] CALLERS = {1, 2, 4, 8};
+    /** As the service opens its sessions; {@code -Dbench.forceSpinningStop=false} measures without. */
+    private static final boolean FORCE_SPINNING_STOP =
+            Boolean.parseBoolean(System.getProperty("bench.forceSpinningStop", "true"));
     /** Every strategy measured, in the report's order (the global pool ones come from a process of their own). */
     static final List<String> STRATEGIES = List.of("fixed_1", "fixed_all", "fixed_all_nospin", "global_pool",
             "global_pool_nospin", "adaptive", "adaptive_nospin_wide", "adaptive_service");
@@ -96,6 +100,9 @@ public final class ThreadingBenchmark {
         ConversionInfo info = EcapaModel.convert(snapshot, converted);
         ThreadingBenchmark bench = new ThreadingBenchmark(env, info.onnxPath(), 80,
                 Double.parseDouble(a.getOrDefault("--seconds", "6")));
+        if (a.containsKey("--strategies")) {
+            bench.only = Set.of(a.get("--strategies").split(","));
+        }
         log("cpu: %s; %d cores", ProfileIndexBenchmark.cpuFlags(), cores);
         bench.results.put("threads.cpu_flags", ProfileIndexBenchmark.cpuFlags());
         if (globalPool) {
@@ -117,6 +124,7 @@ public final class ThreadingBenchmark {
             if (perSessionThreads) {
                 so.setIntraOpNumThreads(threads);
                 so.addConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+                so.addConfigEntry("session.force_spinning_stop", FORCE_SPINNING_STOP ? "1" : "0");
             } else {
                 so.disablePerSessionThreads();
             }
@@ -198,7 +206,12 @@ public final class ThreadingBenchmark {
         Strategy open() throws Exception;
     }
 
+    private Set<String> only = Set.of();
+
     private void measure(String name, Opener opener) throws Exception {
+        if (!only.isEmpty() && !only.contains(name)) {
+            return;
+        }
         long pid = ProcessHandle.current().pid();
         long rssBefore = BenchUtil.rssBytes(pid);
         Strategy strategy = opener.open();
