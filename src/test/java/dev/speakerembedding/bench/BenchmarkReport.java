@@ -249,9 +249,12 @@ public final class BenchmarkReport {
                     ms(r.number("inproc.tput.w1_service.p50_ms")), "best single-request time "
                     + ms(r.number("inproc.lone.best_p50_ms")), x(lone), "<= 1.10x", met(lone <= 1.10, lone)));
         }
-        double p50ratio = r.number("http.c1.p50_ms") / inproc;
+        // The lone in-process request of the same configuration, back to back as the HTTP client sends them.
+        double lone = r.has("inproc.tput.w1_service.p50_ms") ? r.number("inproc.tput.w1_service.p50_ms") : inproc;
+        double p50ratio = r.number("http.c1.p50_ms") / lone;
         rows.add(new Row("4 HTTP vs in process", "p50 at 1 client", ms(r.number("http.c1.p50_ms")),
-                "in-process pipeline " + ms(inproc), x(p50ratio), "<= 1.05x", met(p50ratio <= 1.05, p50ratio)));
+                "in-process pipeline, 1 caller " + ms(lone), x(p50ratio), "<= 1.05x", met(p50ratio <= 1.05,
+                p50ratio)));
         for (int c : new int[] {2, 4, 8}) {
             if (!r.has("http.c" + c + ".rps")) {
                 continue;
