@@ -102,7 +102,7 @@ public class ModelLifecycle {
         return List.of(c.modelId(), c.revision(), c.modelFile(), c.modelFamily(), c.offline(), c.cacheDir(),
                 c.convertedModelDir(), c.endpoint(), c.token(), c.connectTimeout(), c.readTimeout(),
                 c.downloadRetries(), c.progressInterval(), c.retryInitialDelay(), c.retryMaxDelay(),
-                c.workerStallTimeout(), c.onnxIntraOpThreads(), c.maxConcurrentInferences());
+                c.workerStallTimeout(), c.onnxIntraOpThreads(), c.maxConcurrentInferences(), c.modelPrecision());
     }
 
     public Optional<ModelManager> manager() {

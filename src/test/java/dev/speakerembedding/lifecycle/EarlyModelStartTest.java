@@ -74,6 +74,11 @@ class EarlyModelStartTest {
                 name.equals("MODEL_CACHE_DIR") ? "/tmp/cache-b" : env.get(name))));
         assertFalse(ModelLifecycle.sameModelSettings(a, ServiceConfig.fromLookup(name ->
                 name.equals("HF_HUB_OFFLINE") ? "0" : env.get(name))));
+        for (String setting : new String[] {"MODEL_PRECISION", "ONNX_INTRA_OP_THREADS", "MAX_CONCURRENT_INFERENCES"}) {
+            String value = setting.equals("MODEL_PRECISION") ? "int8" : "3";
+            assertFalse(ModelLifecycle.sameModelSettings(a, ServiceConfig.fromLookup(name ->
+                    name.equals(setting) ? value : env.get(name))), setting + " decides how the model loads");
+        }
         // an invalid endpoint is not adopted: ModelLifecycle's own manager reports it
         assertFalse(ModelLifecycle.sameModelSettings(a, ServiceConfig.fromLookup(name ->
                 name.equals("HF_ENDPOINT") ? "not a url" : env.get(name))));
