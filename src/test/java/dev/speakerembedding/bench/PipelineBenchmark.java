@@ -414,6 +414,9 @@ public final class PipelineBenchmark {
             case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
         });
         so.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+        // As OnnxSessions opens the service's sessions: a pool left spinning after its run would take the second
+        // core from the next session's run (the pipeline, the bare session and the MatMul floor run in turn here).
+        so.addConfigEntry("session.force_spinning_stop", "1");
         return so;
     }
 
