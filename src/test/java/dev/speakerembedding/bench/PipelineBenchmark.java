@@ -36,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.speakerembedding.bench.BenchUtil.log;
 import static dev.speakerembedding.bench.BenchUtil.median;
@@ -292,17 +291,29 @@ public final class PipelineBenchmark {
     /** {requests per second, median latency ms} of {@code workers} threads embedding back to back. */
     static double[] closedLoop(SpeakerEmbedder embedder, byte[] wav, int workers, double seconds)
             throws Exception {
-        // warm-up: every worker runs a few times
-        runWorkers(embedder, wav, workers, Math.min(3, seconds / 3), null);
+        return closedLoop(workers, 3, seconds, () -> embedder.embed(wav, EmbeddingOptions.RAW, AudioLimits.UNBOUNDED));
+    }
+
+    /** One call a worker makes back to back. */
+    @FunctionalInterface
+    interface Call {
+        void run() throws Exception;
+    }
+
+    /**
+     * {calls per second, median latency ms} of {@code workers} threads making {@code call} back to back for
+     * {@code seconds}, after a warm-up of at most {@code maxWarmUpSeconds} (a third of the window) that is not counted.
+     */
+    static double[] closedLoop(int workers, double maxWarmUpSeconds, double seconds, Call call) throws Exception {
+        runWorkers(workers, Math.min(maxWarmUpSeconds, seconds / 3), null, call);
         List<Double> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
-        double elapsed = runWorkers(embedder, wav, workers, seconds, latencies);
+        double elapsed = runWorkers(workers, seconds, latencies, call);
         double[] l = latencies.stream().mapToDouble(Double::doubleValue).toArray();
         return new double[]{l.length / elapsed, median(l)};
     }
 
-    private static double runWorkers(SpeakerEmbedder embedder, byte[] wav, int workers, double seconds,
-                                     List<Double> latencies) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
+    private static double runWorkers(int workers, double seconds, List<Double> latencies, Call call)
+            throws Exception {
         CountDownLatch done = new CountDownLatch(workers);
         List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
         long[] lastEnd = new long[workers];
@@ -312,12 +323,12 @@ public final class PipelineBenchmark {
             int id = w;
             Thread t = new Thread(() -> {
                 try {
-                    while (!stop.get()) {
+                    while (true) {
                         long a = System.nanoTime();
                         if (a >= deadline) {
                             break;
                         }
-                        embedder.embed(wav, EmbeddingOptions.RAW, AudioLimits.UNBOUNDED);
+                        call.run();
                         long b = System.nanoTime();
                         lastEnd[id] = b;
                         if (latencies != null) {
@@ -340,7 +351,7 @@ public final class PipelineBenchmark {
         for (long e : lastEnd) {
             end = Math.max(end, e);
         }
-        // requests that started before the deadline all count: the window ends when the last one finishes
+        // calls that started before the deadline all count: the window ends when the last one finishes
         return (end - start) / 1e9;
     }
 

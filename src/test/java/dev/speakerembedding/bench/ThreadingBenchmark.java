@@ -15,19 +15,13 @@ import dev.speakerembedding.model.speechbrain.EcapaOnnxBuilder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.speakerembedding.bench.BenchUtil.log;
-import static dev.speakerembedding.bench.BenchUtil.median;
-import static dev.speakerembedding.bench.BenchUtil.millis;
 import static dev.speakerembedding.bench.PipelineBenchmark.parse;
 import static dev.speakerembedding.bench.PipelineBenchmark.require;
 
@@ -233,57 +227,19 @@ public final class ThreadingBenchmark {
         }
     }
 
+    /** The shared closed loop, each call counted in flight while it runs (the strategies choose by that count). */
     private double[] closedLoop(Strategy strategy, float[] feats, int callers) throws Exception {
-        run(strategy, feats, callers, Math.min(2, seconds / 3), null);
-        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
-        double elapsed = run(strategy, feats, callers, seconds, latencies);
-        double[] l = latencies.stream().mapToDouble(Double::doubleValue).toArray();
-        return new double[]{l.length / elapsed, median(l)};
-    }
-
-    private double run(Strategy strategy, float[] feats, int callers, double window, List<Double> latencies)
-            throws Exception {
         AtomicInteger inFlight = new AtomicInteger();
-        CountDownLatch done = new CountDownLatch(callers);
-        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-        long[] lastEnd = new long[callers];
-        long start = System.nanoTime();
-        long deadline = start + (long) (window * 1e9);
-        for (int c = 0; c < callers; c++) {
-            int id = c;
-            Thread t = new Thread(() -> {
-                try {
-                    while (System.nanoTime() < deadline) {
-                        long a = System.nanoTime();
-                        int n = inFlight.incrementAndGet();
-                        try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(feats),
-                                new long[]{1, FRAMES, mels});
-                             OrtSession.Result r = strategy.run(n, Map.of(EcapaOnnxBuilder.INPUT, x))) {
-                            if (!r.get(EcapaOnnxBuilder.OUTPUT).isPresent()) {
-                                throw new IllegalStateException("no output");
-                            }
-                        } finally {
-                            inFlight.decrementAndGet();
-                        }
-                        long b = System.nanoTime();
-                        lastEnd[id] = b;
-                        if (latencies != null) {
-                            latencies.add(millis(b - a));
-                        }
-                    }
-                } catch (Throwable e) {
-                    errors.add(e);
-                } finally {
-                    done.countDown();
+        return PipelineBenchmark.closedLoop(callers, 2, seconds, () -> {
+            int n = inFlight.incrementAndGet();
+            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(feats), new long[]{1, FRAMES, mels});
+                 OrtSession.Result r = strategy.run(n, Map.of(EcapaOnnxBuilder.INPUT, x))) {
+                if (!r.get(EcapaOnnxBuilder.OUTPUT).isPresent()) {
+                    throw new IllegalStateException("no output");
                 }
-            }, "caller-" + c);
-            t.start();
-        }
-        done.await();
-        if (!errors.isEmpty()) {
-            throw new IllegalStateException("caller failed", errors.get(0));
-        }
-        long end = Arrays.stream(lastEnd).max().orElse(start);
-        return (end - start) / 1e9;
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        });
     }
 }
